@@ -1,0 +1,176 @@
+package azfunc
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+
+	"github.com/ahds-events/ahds/shared/deadletter"
+	"github.com/ahds-events/ahds/shared/event"
+)
+
+// DetailError is implemented by errors that carry context for the
+// dead-letter record (template, expression, resource). Found with errors.As.
+type DetailError interface {
+	error
+	DeadLetterDetail() map[string]string
+}
+
+func detailOf(err error) map[string]string {
+	var d DetailError
+	if errors.As(err, &d) {
+		return d.DeadLetterDetail()
+	}
+	return nil
+}
+
+// EventGrid registers an Event Grid trigger function (cardinality one; both
+// schemas). The host runs one invocation per event, in parallel.
+func (a *App) EventGrid(name string, h event.Handler) {
+	a.register(name, function{trigger: TriggerEventGrid, timeout: EventGridTimeout, invoke: func(ctx context.Context, req invokeRequest) result {
+		_, raw, err := req.trigger()
+		if err != nil {
+			return result{err: event.Permanent(err)}
+		}
+		e, err := DecodeEventGridEvent(raw)
+		if err != nil {
+			return result{err: err}
+		}
+		if err := h(ctx, e); err != nil {
+			if event.IsPermanent(err) {
+				return result{err: err, dead: []deadItem{{bytes: e.Raw, err: err, detail: detailOf(err)}}}
+			}
+			return result{err: err}
+		}
+		return result{}
+	}})
+}
+
+// EventHubBatch registers an Event Hubs trigger function with cardinality
+// many and the given dataType. Permanently failed messages (a *BatchError
+// entry) are dead-lettered one by one with their original body; a transient
+// failure fails the invocation, so the whole batch is re-run only if
+// function.json has a retry policy.
+func (a *App) EventHubBatch(name string, dt DataType, h event.BatchHandler) {
+	a.register(name, function{trigger: TriggerEventHub, invoke: func(ctx context.Context, req invokeRequest) result {
+		_, raw, err := req.trigger()
+		if err != nil {
+			return result{err: event.Permanent(err)}
+		}
+		msgs, err := DecodeEventHubBatch(raw, req.Metadata, dt)
+		if err != nil {
+			return result{err: err}
+		}
+		err = h(ctx, msgs)
+		if err == nil {
+			return result{logs: []string{fmt.Sprintf("handled %d message(s)", len(msgs))}}
+		}
+		var be *event.BatchError
+		if !errors.As(err, &be) {
+			return result{err: err}
+		}
+		var res result
+		for i, merr := range be.Failed {
+			if i < 0 || i >= len(msgs) {
+				return result{err: fmt.Errorf("batch handler named message %d of %d: %w", i, len(msgs), err)}
+			}
+			if !event.IsPermanent(merr) {
+				res.err = err
+				continue
+			}
+			m := msgs[i]
+			detail := map[string]string{"partitionId": m.PartitionID, "offset": m.Offset, "sequenceNumber": strconv.FormatInt(m.SequenceNumber, 10)}
+			for k, v := range detailOf(merr) {
+				detail[k] = v
+			}
+			key := append([]byte(m.PartitionID+"/"+strconv.FormatInt(m.SequenceNumber, 10)+"\x00"), m.Body...)
+			res.dead = append(res.dead, deadItem{id: deadletter.ID(name, key), bytes: m.Body, err: merr, detail: detail})
+		}
+		if res.err == nil {
+			res.logs = []string{fmt.Sprintf("handled %d message(s), %d dead-lettered", len(msgs), len(res.dead))}
+		}
+		return res
+	}})
+}
+
+// Timer registers a timer trigger function.
+func (a *App) Timer(name string, h event.TimerHandler) {
+	a.register(name, function{trigger: TriggerTimer, invoke: func(ctx context.Context, req invokeRequest) result {
+		_, raw, err := req.trigger()
+		if err != nil {
+			return result{err: event.Permanent(err)}
+		}
+		var ti struct {
+			ScheduleStatus *struct{ Last, Next string }
+			IsPastDue      bool
+		}
+		if err := json.Unmarshal(unwrapValue(raw), &ti); err != nil {
+			return result{err: event.Permanent(fmt.Errorf("timer info: %w", err))}
+		}
+		t := event.Timer{IsPastDue: ti.IsPastDue}
+		if ti.ScheduleStatus != nil {
+			t.Last, _ = parseTime(ti.ScheduleStatus.Last)
+			t.Next, _ = parseTime(ti.ScheduleStatus.Next)
+		}
+		return result{err: h(ctx, t)}
+	}})
+}
+
+// HTTPOutput is the name of the http output binding every HTTP function's
+// function.json must use.
+const HTTPOutput = "res"
+
+// httpRequest is Data.<req> with forwarding off (contract §5.4).
+type httpRequest struct {
+	URL     string              `json:"Url"`
+	Method  string              `json:"Method"`
+	Headers map[string][]string `json:"Headers"`
+	Body    *string             `json:"Body"`
+}
+
+// HTTP registers an HTTP trigger function (forwarding off) served by a
+// standard http.Handler; its response becomes Outputs.res.
+func (a *App) HTTP(name string, h http.Handler) {
+	a.register(name, function{trigger: TriggerHTTP, invoke: func(ctx context.Context, req invokeRequest) result {
+		_, raw, err := req.trigger()
+		if err != nil {
+			return result{err: event.Permanent(err)}
+		}
+		var hr httpRequest
+		if err := json.Unmarshal(unwrapValue(raw), &hr); err != nil {
+			return result{err: event.Permanent(fmt.Errorf("http request: %w", err))}
+		}
+		u, err := url.Parse(hr.URL)
+		if err != nil || hr.Method == "" {
+			return result{err: event.Permanentf("http request: bad Url %q or empty Method", hr.URL)}
+		}
+		var body []byte
+		if hr.Body != nil {
+			body = []byte(*hr.Body)
+		}
+		r, err := http.NewRequestWithContext(ctx, hr.Method, u.String(), bytes.NewReader(body))
+		if err != nil {
+			return result{err: event.Permanent(fmt.Errorf("http request: %w", err))}
+		}
+		for k, vs := range hr.Headers {
+			for _, v := range vs {
+				r.Header.Add(k, v)
+			}
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		headers := map[string]string{}
+		for k := range rec.Header() {
+			headers[k] = rec.Header().Get(k)
+		}
+		return result{outputs: map[string]any{HTTPOutput: map[string]any{
+			"statusCode": rec.Code, "headers": headers, "body": rec.Body.String(),
+		}}}
+	}})
+}
