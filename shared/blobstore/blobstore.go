@@ -1,0 +1,63 @@
+// Package blobstore opens Azure Blob Storage from the app's storage settings:
+// a connection string (Azurite's UseDevelopmentStorage=true included) or the
+// identity-based AzureWebJobsStorage__* form with a managed identity.
+//
+// The azblob client retries transient failures itself (its default policy);
+// errors that remain are transient to callers.
+package blobstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/bloberror"
+
+	"github.com/ahds-events/ahds/shared/config"
+)
+
+// DevelopmentConnectionString is what UseDevelopmentStorage=true means: the
+// well-known Azurite account on 127.0.0.1.
+const DevelopmentConnectionString = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
+	"AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
+	"BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;" +
+	"TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;"
+
+// Open returns a blob service client for s. cred is used for the identity
+// form and may be nil for connection strings.
+func Open(s config.Storage, cred azcore.TokenCredential) (*azblob.Client, error) {
+	switch {
+	case s.ConnectionString != "":
+		cs := s.ConnectionString
+		if strings.EqualFold(strings.TrimSuffix(strings.TrimSpace(cs), ";"), "UseDevelopmentStorage=true") {
+			cs = DevelopmentConnectionString
+		}
+		c, err := azblob.NewClientFromConnectionString(cs, nil)
+		if err != nil {
+			return nil, fmt.Errorf("storage connection string: %w", err)
+		}
+		return c, nil
+	case s.BlobServiceURL != "":
+		if cred == nil {
+			return nil, errors.New("storage: identity-based settings need a credential")
+		}
+		c, err := azblob.NewClient(s.BlobServiceURL, cred, nil)
+		if err != nil {
+			return nil, fmt.Errorf("storage %s: %w", s.BlobServiceURL, err)
+		}
+		return c, nil
+	}
+	return nil, errors.New("storage is not configured: set AzureWebJobsStorage")
+}
+
+// EnsureContainer creates container unless it exists.
+func EnsureContainer(ctx context.Context, c *azblob.Client, container string) error {
+	_, err := c.CreateContainer(ctx, container, nil)
+	if err != nil && !bloberror.HasCode(err, bloberror.ContainerAlreadyExists) {
+		return fmt.Errorf("create container %s: %w", container, err)
+	}
+	return nil
+}
