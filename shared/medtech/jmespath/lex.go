@@ -81,6 +81,9 @@ func isIdentStart(c byte) bool {
 
 func isIdent(c byte) bool { return isIdentStart(c) || (c >= '0' && c <= '9') }
 
+var simpleTokens = map[byte]tokKind{'.': tDot, '*': tStar, ']': tRbracket, ',': tComma, ':': tColon, '@': tCurrent,
+	'(': tLparen, ')': tRparen, '{': tLbrace, '}': tRbrace}
+
 func lex(s string) ([]token, error) {
 	var toks []token
 	fail := func(i int, format string, args ...any) error {
@@ -89,9 +92,7 @@ func lex(s string) ([]token, error) {
 	two := func(i int, next byte) bool { return i+1 < len(s) && s[i+1] == next }
 	for i := 0; i < len(s); {
 		c := s[i]
-		simple := map[byte]tokKind{'.': tDot, '*': tStar, ']': tRbracket, ',': tComma, ':': tColon, '@': tCurrent,
-			'(': tLparen, ')': tRparen, '{': tLbrace, '}': tRbrace}
-		if k, ok := simple[c]; ok {
+		if k, ok := simpleTokens[c]; ok {
 			toks = append(toks, token{kind: k, text: string(c), pos: i})
 			i++
 			continue
