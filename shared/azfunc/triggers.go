@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 
@@ -76,12 +75,13 @@ func (a *App) EventHubBatch(name string, dt DataType, h event.BatchHandler) {
 			return result{err: err}
 		}
 		var res result
+		var transient []error
 		for i, merr := range be.Failed {
 			if i < 0 || i >= len(msgs) {
 				return result{err: fmt.Errorf("batch handler named message %d of %d: %w", i, len(msgs), err)}
 			}
 			if !event.IsPermanent(merr) {
-				res.err = err
+				transient = append(transient, fmt.Errorf("message %d: %w", i, merr))
 				continue
 			}
 			m := msgs[i]
@@ -92,7 +92,9 @@ func (a *App) EventHubBatch(name string, dt DataType, h event.BatchHandler) {
 			key := append([]byte(m.PartitionID+"/"+strconv.FormatInt(m.SequenceNumber, 10)+"\x00"), m.Body...)
 			res.dead = append(res.dead, deadItem{id: deadletter.ID(name, key), bytes: m.Body, err: merr, detail: detail})
 		}
-		if res.err == nil {
+		// Only the transient failures decide the outcome: the permanent ones
+		// are dead-lettered either way.
+		if res.err = errors.Join(transient...); res.err == nil {
 			res.logs = []string{fmt.Sprintf("handled %d message(s), %d dead-lettered", len(msgs), len(res.dead))}
 		}
 		return res
@@ -163,14 +165,38 @@ func (a *App) HTTP(name string, h http.Handler) {
 				r.Header.Add(k, v)
 			}
 		}
-		rec := httptest.NewRecorder()
+		rec := &responseRecorder{header: http.Header{}}
 		h.ServeHTTP(rec, r)
 		headers := map[string]string{}
-		for k := range rec.Header() {
-			headers[k] = rec.Header().Get(k)
+		for k := range rec.header {
+			headers[k] = rec.header.Get(k)
 		}
+		if rec.code == 0 {
+			rec.code = http.StatusOK
+		}
+		// body as a string: an object would be re-indented by the host (§6.5).
 		return result{outputs: map[string]any{HTTPOutput: map[string]any{
-			"statusCode": rec.Code, "headers": headers, "body": rec.Body.String(),
+			"statusCode": rec.code, "headers": headers, "body": rec.body.String(),
 		}}}
 	}})
+}
+
+// responseRecorder collects an http.Handler's answer for Outputs.res.
+type responseRecorder struct {
+	header http.Header
+	code   int
+	body   bytes.Buffer
+}
+
+func (r *responseRecorder) Header() http.Header { return r.header }
+
+func (r *responseRecorder) WriteHeader(code int) {
+	if r.code == 0 {
+		r.code = code
+	}
+}
+
+func (r *responseRecorder) Write(b []byte) (int, error) {
+	r.WriteHeader(http.StatusOK)
+	return r.body.Write(b)
 }
