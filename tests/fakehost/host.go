@@ -2,14 +2,11 @@ package fakehost
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
+	"github.com/ahds-events/ahds/tests/workspace/hostwire"
 	"io"
-	"mime"
 	"net"
 	"net/http"
 	"os"
@@ -19,9 +16,6 @@ import (
 	"sync"
 	"time"
 )
-
-// HostVersion is the version the fake host claims in its headers.
-const HostVersion = "4.1037.0.0"
 
 // Level is a host log level.
 type Level string
@@ -59,6 +53,7 @@ type Host struct {
 
 	opts   Options
 	client *http.Client
+	wire   hostwire.Client
 
 	mu       sync.Mutex
 	cmd      *exec.Cmd
@@ -102,7 +97,7 @@ func (h *Host) launch(ctx context.Context) error {
 	env = append(env,
 		"FUNCTIONS_CUSTOMHANDLER_PORT="+p, "FUNCTIONS_HTTPWORKER_PORT="+p,
 		"FUNCTIONS_CUSTOMHANDLER_WORKER_ID="+id, "FUNCTIONS_HTTPWORKER_ID="+id,
-		"FUNCTIONS_APP_ROOT_PATH="+h.Root.Dir)
+		"FUNCTIONS_APP_ROOT_PATH="+h.Root.Root)
 	cmd.Env = env
 	stdout, _ := cmd.StdoutPipe()
 	stderr, _ := cmd.StderrPipe()
@@ -275,90 +270,23 @@ func (h *Host) Stop() error {
 
 func (h *Host) url(path string) string { return "http://127.0.0.1:" + strconv.Itoa(h.Port) + path }
 
-// Response is the handler's answer as the host reads it.
-type Response struct {
-	Status int
-	Body   []byte
-	// Outputs, Logs and ReturnValue are empty on non-2xx: the host discards them.
-	Outputs     map[string]json.RawMessage
-	Logs        []string
-	ReturnValue json.RawMessage
-}
-
-// chunked hides the reader's length so net/http sends the body chunked,
-// without Content-Length, as the host does (contract §4.1).
-type chunked struct{ io.Reader }
-
-// Invoke sends one invocation envelope to function and checks the answer as
-// the host would (contract §6, §15). A protocol violation is an error.
-func (h *Host) Invoke(ctx context.Context, function string, envelope []byte) (*Response, error) {
-	f, ok := h.Root.Functions[function]
+// Invoke sends one invocation with the host's framing and checks the answer
+// against the function's out bindings (hostwire.Client, contract §6, §15).
+// A non-2xx answer is a *hostwire.StatusError; an answer the host could not
+// use is a *hostwire.ContractError.
+func (h *Host) Invoke(ctx context.Context, inv hostwire.Invocation) (*hostwire.Result, error) {
+	f, ok := h.Root.Functions[inv.Function]
 	if !ok {
-		return nil, fmt.Errorf("no function %q in the app root", function)
+		return nil, fmt.Errorf("no function %q in the app root", inv.Function)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.url("/"+function), chunked{bytes.NewReader(envelope)})
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/json; charset=utf-8")
-	req.Header.Set("X-Azure-Functions-HostVersion", HostVersion)
-	req.Header.Set("X-Azure-Functions-InvocationId", newGUID())
-	req.Header.Set("User-Agent", "Azure-Functions-Host/"+HostVersion)
-	res, err := h.client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("invoke %s: %w", function, err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		return nil, fmt.Errorf("invoke %s: read answer: %w", function, err)
-	}
-	out := &Response{Status: res.StatusCode, Body: body}
-	if res.StatusCode < 200 || res.StatusCode > 299 {
-		return out, nil
-	}
-	mt, _, _ := mime.ParseMediaType(res.Header.Get("Content-Type"))
-	if mt != "application/json" && mt != "text/json" {
-		return out, fmt.Errorf("invoke %s: Content-Type %q: the host rejects it as an invalid HttpResponseMessage", function, res.Header.Get("Content-Type"))
-	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return out, fmt.Errorf("invoke %s: empty 2xx body: the real host would hang until functionTimeout", function)
-	}
-	var ir map[string]json.RawMessage
-	if err := json.Unmarshal(body, &ir); err != nil {
-		return out, fmt.Errorf("invoke %s: body is not a JSON object: %w", function, err)
-	}
-	for k, v := range ir {
-		switch strings.ToLower(k) { // the host matches these case-insensitively
-		case "outputs":
-			if err := json.Unmarshal(v, &out.Outputs); err != nil && string(v) != "null" {
-				return out, fmt.Errorf("invoke %s: Outputs is not an object: %w", function, err)
-			}
-		case "logs":
-			if err := json.Unmarshal(v, &out.Logs); err != nil && string(v) != "null" {
-				return out, fmt.Errorf("invoke %s: Logs is not an array of strings: %w", function, err)
-			}
-		case "returnvalue":
-			out.ReturnValue = v
+	want := hostwire.Expect{Outputs: map[string]string{}, BinaryOutputs: map[string]bool{}}
+	for _, b := range f.Outputs() {
+		want.Outputs[b.Name] = b.Type
+		if b.DataType == "binary" {
+			want.BinaryOutputs[b.Name] = true
 		}
 	}
-	outs := f.Outputs()
-	for k, v := range out.Outputs {
-		typ, ok := outs[k]
-		if !ok {
-			return out, fmt.Errorf("invoke %s: Outputs key %q is not an out binding of function.json (names are case-sensitive)", function, k)
-		}
-		if typ == "http" && (len(v) == 0 || v[0] != '{') {
-			return out, fmt.Errorf("invoke %s: http output %q must be an object", function, k)
-		}
-		var s string
-		if typ != "http" && json.Unmarshal(v, &s) == nil {
-			if _, err := base64.StdEncoding.DecodeString(s); err == nil {
-				return out, fmt.Errorf("invoke %s: output %q is a bare string that is valid base64; the host would decode it (contract §6.4)", function, k)
-			}
-		}
-	}
-	return out, nil
+	return h.wire.Invoke(ctx, h.url(""), inv, want)
 }
 
 func freePort() (int, error) {
@@ -377,4 +305,3 @@ func newGUID() string {
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
-
