@@ -32,11 +32,11 @@ func init() {
 		"sum": {1, 1, fnSum}, "to_array": {1, 1, fnToArray}, "to_string": {1, 1, fnToString}, "to_number": {1, 1, fnToNumber},
 		"type": {1, 1, fnType},
 		// MedTech custom functions (iomt: src/lib/Microsoft.Health.Expressions).
-		"add": {2, 2, arith(func(a, b int64) (int64, error) { return a + b, nil }, func(a, b float64) float64 { return a + b })},
-		"subtract": {2, 2, arith(func(a, b int64) (int64, error) { return a - b, nil }, func(a, b float64) float64 { return a - b })},
-		"multiply": {2, 2, arith(func(a, b int64) (int64, error) { return a * b, nil }, func(a, b float64) float64 { return a * b })},
-		"divide":   {2, 2, arith(intDivide, func(a, b float64) float64 { return a / b })},
-		"pow":      {2, 2, arith(intPow, math.Pow)},
+		"add":          {2, 2, arith(func(a, b int64) (int64, error) { return a + b, nil }, func(a, b float64) float64 { return a + b })},
+		"subtract":     {2, 2, arith(func(a, b int64) (int64, error) { return a - b, nil }, func(a, b float64) float64 { return a - b })},
+		"multiply":     {2, 2, arith(func(a, b int64) (int64, error) { return a * b, nil }, func(a, b float64) float64 { return a * b })},
+		"divide":       {2, 2, arith(intDivide, func(a, b float64) float64 { return a / b })},
+		"pow":          {2, 2, arith(intPow, math.Pow)},
 		"insertString": {3, 3, fnInsertString}, "fromUnixTimestamp": {1, 1, fnFromUnix(time.Second)},
 		"fromUnixTimestampMs": {1, 1, fnFromUnix(time.Millisecond)},
 	}

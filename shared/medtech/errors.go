@@ -1,0 +1,100 @@
+package medtech
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Processing stages named in errors and dead-letter records.
+const (
+	StageNormalization = "normalization"
+	StageMapping       = "mapping"
+	StageWrite         = "write"
+)
+
+// MedTech exception names (medtech.md §17); dashboards built on the managed
+// service's AHDSMedTechDiagnosticLogs.LogType carry over.
+const (
+	ErrInvalidDataFormat          = "InvalidDataFormatException"
+	ErrIncompatibleData           = "IncompatibleDataException"
+	ErrTemplateExpression         = "TemplateExpressionException"
+	ErrTemplateNotFound           = "TemplateNotFoundException"
+	ErrFhirResourceNotFound       = "FhirResourceNotFoundException"
+	ErrResourceIdentityNotDefined = "ResourceIdentityNotDefinedException"
+	ErrPatientDeviceMismatch      = "PatientDeviceMismatchException"
+	ErrMultipleResourceFound      = "MultipleResourceFoundException"
+	ErrCorrelationIDNotDefined    = "CorrelationIdNotDefinedException"
+	ErrInvalidQuantityFhirValue   = "InvalidQuantityFhirValueException"
+	ErrNotSupported               = "NotSupportedException"
+	ErrInvalidSampledDataValue    = "InvalidSampledDataValueException"
+	ErrInvalidResourceID          = "InvalidResourceIdException"
+	ErrFhirRequestFailed          = "FhirRequestFailedException"
+)
+
+// TemplateRef names the template and expression an error or warning is
+// about.
+type TemplateRef struct {
+	// Mapping is "device" or "fhir".
+	Mapping    string `json:"mapping"`
+	Index      int    `json:"index"`
+	TypeName   string `json:"typeName,omitempty"`
+	Field      string `json:"field,omitempty"`
+	Expression string `json:"expression,omitempty"`
+	ValueName  string `json:"valueName,omitempty"`
+}
+
+// Error is a per-message (or per-group) failure that no retry can fix. It
+// carries the MedTech exception name so the failure is recognisable.
+type Error struct {
+	// Name is the MedTech exception name, e.g. ErrIncompatibleData.
+	Name     string
+	Stage    string
+	Message  string
+	Template *TemplateRef
+	Err      error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Name)
+	b.WriteString(": ")
+	b.WriteString(e.Message)
+	if t := e.Template; t != nil {
+		fmt.Fprintf(&b, " (%s template %d", t.Mapping, t.Index)
+		if t.TypeName != "" {
+			fmt.Fprintf(&b, " %q", t.TypeName)
+		}
+		if t.Field != "" {
+			fmt.Fprintf(&b, ", field %s", t.Field)
+		}
+		if t.Expression != "" {
+			fmt.Fprintf(&b, ", expression %s", t.Expression)
+		}
+		b.WriteString(")")
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Warning codes (medtech.md §19).
+const (
+	WarnBodyFallback         = "BodyFallback"
+	WarnDateValueStringified = "DateValueStringified"
+	WarnNoMeasurements       = "NoMeasurements"
+	WarnNoFhirTemplate       = "NoFhirTemplate"
+	WarnUnusedValueName      = "UnusedValueName"
+	WarnMissingValueName     = "MissingValueName"
+)
+
+// Warning is a compatibility or mapping notice that does not fail anything.
+type Warning struct {
+	Code     string
+	Message  string
+	Template *TemplateRef
+}
