@@ -97,11 +97,11 @@ func Run(files []string, opts Options) ([]Finding, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read template: %w", err)
 		}
-		f, fs, err := parseFile(path, src)
+		f, found, err := parseFile(path, src)
 		if err != nil {
 			return nil, err
 		}
-		findings = append(findings, fs...)
+		findings = append(findings, found...)
 		findings = append(findings, houseStyle(f)...)
 		if f.Root != nil {
 			parsed = append(parsed, f)
@@ -109,11 +109,11 @@ func Run(files []string, opts Options) ([]Finding, error) {
 	}
 	for _, f := range parsed {
 		if opts.Types != nil {
-			fs, err := checkProperties(opts.Types, f)
+			found, err := checkProperties(opts.Types, f)
 			if err != nil {
 				return nil, fmt.Errorf("property gate on %s: %w", f.Path, err)
 			}
-			findings = append(findings, fs...)
+			findings = append(findings, found...)
 		}
 	}
 	findings = append(findings, policy(parsed, opts)...)
@@ -145,8 +145,8 @@ func parseFile(path string, src []byte) (*File, []Finding, error) {
 	for _, e := range errs {
 		out = append(out, Finding{File: path, Line: e.Line, Col: e.Col, Rule: RuleSyntax, Msg: e.Msg})
 	}
-	if len(strings.TrimSpace(string(src))) == 0 {
-		out = append(out, Finding{File: path, Line: 1, Col: 1, Rule: RuleSyntax, Msg: "empty file"})
+	if len(root.Children) == 0 {
+		out = append(out, Finding{File: path, Line: 1, Col: 1, Rule: RuleSyntax, Msg: "no declarations (empty or truncated file)"})
 	}
 	if len(out) > 0 {
 		// Rules on a broken tree would only add noise.

@@ -22,8 +22,50 @@ var bicepKeywords = map[string]bool{"scope": true, "parent": true, "dependsOn": 
 type propChecker struct {
 	t    *Types
 	f    *File
+	res  *Resource
 	out  []Finding
 	errs []error
+}
+
+// Service limits and closed value sets that the generated types leave open
+// (spec §12.2 fixtures): keyed by lower-case Type@version and the property
+// path below the resource body.
+var (
+	extraRanges = map[string][2]int64{
+		// Standard tier: 1–32 partitions; the type only says minValue 1.
+		"microsoft.eventhub/namespaces/eventhubs@2024-01-01 properties.partitionCount": {1, 32},
+	}
+	extraEnums = map[string][]string{
+		// The type is an open union (string); these are the values the service knows.
+		"microsoft.storage/storageaccounts@2025-06-01 properties.minimumTlsVersion": {"TLS1_0", "TLS1_1", "TLS1_2", "TLS1_3"},
+	}
+)
+
+// extra applies the limits above to a literal value.
+func (c *propChecker) extra(n *Node, path string) {
+	if c.res == nil {
+		return
+	}
+	key := strings.ToLower(c.res.FullType()) + " " + strings.TrimPrefix(path, c.res.Symbol+".")
+	if r, ok := extraRanges[key]; ok {
+		if v, ok := n.IntValue(); ok && (v < r[0] || v > r[1]) {
+			c.add(n, RuleRange, "%s: %d is outside the service limit %d–%d", path, v, r[0], r[1])
+		}
+	}
+	if vals, ok := extraEnums[key]; ok {
+		if s, ok := n.StringValue(); ok && !contains(vals, s) {
+			c.add(n, RuleEnum, "%s: '%s' is not one of %s", path, s, quoteList(vals))
+		}
+	}
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *propChecker) add(n *Node, rule, format string, args ...any) {
@@ -52,6 +94,7 @@ func checkProperties(t *Types, f *File) ([]Finding, error) {
 		if r.Body == nil {
 			continue
 		}
+		c.res = r
 		c.value(r.Body, body, r.Symbol, true)
 	}
 	if len(c.errs) > 0 {
@@ -115,6 +158,7 @@ func (c *propChecker) value(n *Node, tr TypeRef, path string, top bool) {
 	if t == nil {
 		return
 	}
+	c.extra(n, path)
 	kind := literalKind(n)
 	if kind == "null" {
 		return
@@ -367,12 +411,17 @@ func join(path, key string) string {
 }
 
 func suggest(key string, props map[string]Property) string {
+	names := make([]string, 0, len(props))
 	for name := range props {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
 		if strings.EqualFold(name, key) {
 			return fmt.Sprintf(" (did you mean %s?)", name)
 		}
 	}
-	for name := range props {
+	for _, name := range names {
 		if len(key) > 4 && (strings.HasPrefix(name, key) || strings.HasPrefix(key, name)) {
 			return fmt.Sprintf(" (did you mean %s?)", name)
 		}

@@ -1,0 +1,33 @@
+// Broken on purpose: storage defaultAction literal
+@description('Region.')
+param location string
+
+@description('Tags.')
+param tags object = {}
+
+@description('Private networking switch.')
+param enablePrivateNetworking bool = false
+
+@description('Log Analytics workspace id.')
+param logsId string
+
+resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' = {
+  name: 'stgood'
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: {
+    name: 'Standard_LRS'
+  }
+  properties: {
+    allowSharedKeyAccess: false
+    allowBlobPublicAccess: false
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      defaultAction: 'Allow'
+      bypass: 'AzureServices'
+    }
+  }
+}

@@ -1,0 +1,36 @@
+// Broken on purpose: Event Hubs namespace without diagnostic setting
+@description('Region.')
+param location string
+
+@description('Tags.')
+param tags object = {}
+
+@description('Private networking switch.')
+param enablePrivateNetworking bool = false
+
+@description('Log Analytics workspace id.')
+param logsId string
+
+resource namespace 'Microsoft.EventHub/namespaces@2024-01-01' = {
+  name: 'evhns-good'
+  location: location
+  tags: tags
+  sku: {
+    name: 'Standard'
+    tier: 'Standard'
+    capacity: 1
+  }
+  properties: {
+    disableLocalAuth: true
+    minimumTlsVersion: '1.2'
+    publicNetworkAccess: enablePrivateNetworking ? 'Disabled' : 'Enabled'
+  }
+
+  resource hub 'eventhubs' = {
+    name: 'telemetry'
+    properties: {
+      partitionCount: 32
+      messageRetentionInDays: 1
+    }
+  }
+}

@@ -1,0 +1,2 @@
+// Broken on purpose: empty file
+// nothing here
