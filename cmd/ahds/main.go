@@ -42,6 +42,7 @@ func commands() map[string]command {
 		"version":    {"print the version", func(_ context.Context, _ []string, e env) int { fmt.Fprintln(e.stdout, "ahds", version); return 0 }},
 		"config":     {"config check: validate the environment's settings", runConfig},
 		"deadletter": {"deadletter list|show: read the dead-letter store", runDeadLetter},
+		"simulate":   {"simulate devices: send seed-format device telemetry to Event Hubs", runSimulate},
 	}
 }
 

@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -82,5 +85,34 @@ func TestDeadLetter_ListAndShowFromAzurite(t *testing.T) {
 	}
 	if code, _, errs := runCLI(t, env, "deadletter", "show", "dicom-events/nope"); code != 1 || !strings.Contains(errs, "no dead-letter record") {
 		t.Errorf("show unknown = %d %q", code, errs)
+	}
+}
+
+func TestSimulateDevices_RESTSendAPI(t *testing.T) {
+	var got [][]restEvent
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Content-Type") != "application/vnd.microsoft.servicebus.json" || r.URL.Path != "/device-telemetry/messages" {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		var batch []restEvent
+		if err := json.NewDecoder(r.Body).Decode(&batch); err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		got = append(got, batch)
+		w.WriteHeader(http.StatusCreated)
+	}))
+	defer srv.Close()
+	code, out, errs := runCLI(t, nil, "simulate", "devices", "--devices", "3", "--duration", "5s", "--url", srv.URL+"/device-telemetry/messages", "--start", "2024-01-15T14:30:00Z")
+	if code != 0 || !strings.Contains(out, "sent 15 messages") {
+		t.Fatalf("simulate = %d %q %q", code, out, errs)
+	}
+	if len(got) != 5 || len(got[0]) != 3 || got[0][1].BrokerProperties["PartitionKey"] != "SpO2-Monitor-002" ||
+		!strings.Contains(got[0][0].Body, `"measurementTime":"2024-01-15T14:30:00.000Z"`) {
+		t.Errorf("batches = %+v", got)
+	}
+	if code, _, _ := runCLI(t, nil, "simulate", "devices"); code != 2 {
+		t.Errorf("simulate without a target = %d, want 2", code)
 	}
 }
