@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"strings"
 
-	sitter "github.com/tree-sitter/go-tree-sitter"
 	bicep "github.com/tree-sitter-grammars/tree-sitter-bicep/bindings/go"
+	sitter "github.com/tree-sitter/go-tree-sitter"
 )
 
 // Node is a Go copy of a named tree-sitter node: the rules walk it without
@@ -139,7 +139,8 @@ func (n *Node) Path(keys ...string) *Node {
 	return n
 }
 
-// unquote decodes a Bicep string literal ('…' or '''…''').
+// unquote decodes a Bicep string literal: single-quoted with escapes, or a
+// multi-line string between triple quotes (taken verbatim).
 func unquote(s string) string {
 	if strings.HasPrefix(s, "'''") && strings.HasSuffix(s, "'''") && len(s) >= 6 {
 		s = s[3 : len(s)-3]

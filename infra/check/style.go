@@ -54,7 +54,7 @@ func houseStyle(f *File) []Finding {
 }
 
 // codeOnly blanks string literals and comments in one line, tracking
-// multi-line ''' strings across lines.
+// multi-line (triple-quoted) strings across lines.
 func codeOnly(s string, inMulti *bool) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
