@@ -25,8 +25,7 @@ param fhirEventsFunctionName string = 'fhir-events'
 
 @description('FHIR resource types forwarded to fhir-events. Never list a type the project\'s own functions write (ImagingStudy, Observation, …) unless its handler is loop-safe: every write raises a new event.')
 param fhirResourceTypes array = [
-  'Patient'
-  'Device'
+  'ServiceRequest'
 ]
 
 @description('Name of the AHDS workspace (main.bicep output AHDS_WORKSPACE_NAME).')
