@@ -1,6 +1,7 @@
 package imaging
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -158,11 +159,11 @@ func TestPreview_Errors(t *testing.T) {
 
 func compact(t testing.TB, b []byte) []byte {
 	t.Helper()
-	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, b); err != nil {
 		t.Fatal(err)
 	}
-	return mustJSON(t, v)
+	return buf.Bytes()
 }
 
 // buildOne builds from a JSON array literal and returns the ImagingStudy as
@@ -191,7 +192,7 @@ func TestBuild_Mapping(t *testing.T) {
 	base := `"0020000D":{"vr":"UI","Value":["1.2.3"]},"00100020":{"vr":"LO","Value":["P1"]},"00080016":{"vr":"UI","Value":["1.2.840.10008.5.1.4.1.1.88.22"]}`
 	meta := `[
  {` + base + `,"0020000E":{"vr":"UI","Value":["1.2.3.10"]},"00080018":{"vr":"UI","Value":["1.2.3.10.2"]},"00200013":{"vr":"IS","Value":["2"]},
-  "00080060":{"vr":"CS","Value":["SR"]},"00200011":{"vr":"IS","Value":[3]},
+  "00080060":{"vr":"CS","Value":["SR"]},"00200011":{"vr":"IS","Value":[0]},
   "00080051":{"vr":"SQ","Value":[{"00400031":{"vr":"UT","Value":["urn:acc:sys"]}}]},"00080050":{"vr":"SH","Value":["A1"]},
   "00081032":{"vr":"SQ","Value":[{"00080100":{"vr":"SH","Value":["P1"]},"00080102":{"vr":"SH","Value":["99LOCAL"]},"00080104":{"vr":"LO","Value":["Proc one"]}},
     {"00080119":{"vr":"UC","Value":["LONG"]},"00080102":{"vr":"SH","Value":["LOCALX"]}},
@@ -215,25 +216,23 @@ func TestBuild_Mapping(t *testing.T) {
 	want := `{"resourceType":"ImagingStudy","meta":{"source":"http://127.0.0.1:8042/dicom-web"},` +
 		`"identifier":[{"system":"urn:dicom:uid","value":"urn:oid:1.2.3"},{"type":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v2-0203","code":"ACSN"}]},"system":"urn:acc:sys","value":"A1"}],` +
 		`"status":"available","modality":[{"system":"http://dicom.nema.org/resources/ontology/DCM","code":"CT"},{"system":"http://dicom.nema.org/resources/ontology/DCM","code":"OT"},{"system":"http://dicom.nema.org/resources/ontology/DCM","code":"SR"}],` +
-		`"subject":{"reference":"Patient/p"},"endpoint":[{"reference":"Endpoint/e"}],"numberOfSeries":3,"numberOfInstances":4,` +
-		`"series":[{"uid":"1.2.3.2","number":1,"modality":{"system":"http://dicom.nema.org/resources/ontology/DCM","code":"CT"},"numberOfInstances":1,` +
-		`"bodySite":{"system":"http://snomed.info/sct","code":"816094009","display":"Chest"},"laterality":{"system":"http://snomed.info/sct","code":"51440002","display":"Bilateral"},` +
-		`"instance":[{"uid":"1.2.3.2.1","sopClass":{"system":"urn:ietf:rfc:3986","code":"urn:oid:1.2.840.10008.5.1.4.1.1.88.22"}}]},` +
-		`{"uid":"1.2.3.10","number":3,"modality":{"system":"http://dicom.nema.org/resources/ontology/DCM","code":"SR"},"numberOfInstances":2,` +
+		`"subject":{"reference":"Patient/p"},"started":"2024-01-01","endpoint":[{"reference":"Endpoint/e"}],"numberOfSeries":3,"numberOfInstances":4,` +
+		`"procedureCode":[{"coding":[{"system":"99LOCAL","code":"P1","display":"Proc one"}]},{"coding":[{"system":"urn:oid:2.25.7","code":"LONG"}]},{"coding":[{"system":"urn:oid:1.2.3.4","code":"1.3"}]}],` +
+		`"series":[` +
+		`{"uid":"1.2.3.10","number":0,"modality":{"system":"http://dicom.nema.org/resources/ontology/DCM","code":"SR"},"numberOfInstances":2,` +
 		`"bodySite":{"system":"SRT","code":"T-D3000","display":"Chest"},"laterality":{"system":"http://snomed.info/sct","code":"24028007","display":"Right"},` +
 		`"instance":[{"uid":"1.2.3.10.2","sopClass":{"system":"urn:ietf:rfc:3986","code":"urn:oid:1.2.840.10008.5.1.4.1.1.88.22"},"number":2,"title":"Report title"},` +
 		`{"uid":"1.2.3.10.10","sopClass":{"system":"urn:ietf:rfc:3986","code":"urn:oid:1.2.840.10008.5.1.4.1.1.88.22"},"number":10}]},` +
+		`{"uid":"1.2.3.2","number":1,"modality":{"system":"http://dicom.nema.org/resources/ontology/DCM","code":"CT"},"numberOfInstances":1,` +
+		`"bodySite":{"system":"http://snomed.info/sct","code":"816094009","display":"Chest"},"laterality":{"system":"http://snomed.info/sct","code":"51440002","display":"Bilateral"},` +
+		`"instance":[{"uid":"1.2.3.2.1","sopClass":{"system":"urn:ietf:rfc:3986","code":"urn:oid:1.2.840.10008.5.1.4.1.1.88.22"}}]},` +
 		`{"uid":"1.2.3.9","modality":{"system":"http://dicom.nema.org/resources/ontology/DCM","code":"OT"},"numberOfInstances":1,"bodySite":{"display":"foo part"},"started":"2024-01-01T12:30:00Z",` +
 		`"instance":[{"uid":"1.2.3.9.1","sopClass":{"system":"urn:ietf:rfc:3986","code":"urn:oid:1.2.840.10008.5.1.4.1.1.88.22"}}]}]}`
 	if got != want {
 		t.Errorf("Build mismatch (-want +got):\n%s", cmp.Diff(want, got))
 	}
-	// The first instance in output order is series 1.2.3.2's: no study date,
-	// no accession there? It has none, so accession comes from it: absent.
-	if st.Accession != (Accession{}) {
-		// Series 1.2.3.2 (number 1) is first in output order and has no
-		// AccessionNumber, so none is used for basedOn either.
-		t.Errorf("Accession = %+v, want empty", st.Accession)
+	if want := (Accession{System: "urn:acc:sys", Value: "A1"}); st.Accession != want {
+		t.Errorf("Accession = %+v, want %+v", st.Accession, want)
 	}
 	wantWarns := []string{
 		"other-study: (0020,000D) StudyInstanceUID: instance 4: instance of another study skipped",
@@ -244,7 +243,9 @@ func TestBuild_Mapping(t *testing.T) {
 			t.Errorf("warnings %q lack %q", warns, w)
 		}
 	}
-	for _, w := range []string{"invalid-number: (0020,0011) SeriesNumber: instance 2", "missing-modality: (0008,0060) Modality: instance 2", "inconsistent-attribute: (0008,0020) StudyDate"} {
+	for _, w := range []string{"invalid-number: (0020,0011) SeriesNumber: instance 2", "missing-modality: (0008,0060) Modality: instance 2",
+		"inconsistent-attribute: (0008,0020) StudyDate: instance 1", "inconsistent-attribute: (0008,0050) AccessionNumber: instance 1",
+		"invalid-timezone-offset: (0008,0021) SeriesDate: instance 2"} {
 		if !containsPrefix(warns, w) {
 			t.Errorf("warnings %q lack %q", warns, w)
 		}

@@ -283,12 +283,16 @@ func (s *scanner) values(v *value, depth int) error {
 	}
 }
 
+// padding is what DICOM and JSON writers leave around values: spaces, NULs
+// (UI padding) and line breaks.
+const padding = " \x00\t\r\n"
+
 // textOf returns the trimmed string value, unescaping only when needed.
 func textOf(raw []byte, esc bool) string {
 	if esc {
-		return string(bytes.TrimSpace(unescape(raw)))
+		return string(bytes.Trim(unescape(raw), padding))
 	}
-	return string(bytes.TrimSpace(raw))
+	return string(bytes.Trim(raw, padding))
 }
 
 // rawString reads a JSON string at s.i and returns its raw contents (without
@@ -444,10 +448,8 @@ func unescape(raw []byte) []byte {
 		switch raw[i] {
 		case '"', '\\', '/':
 			out = append(out, raw[i])
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
+		case 'b', 'f':
+			// Not allowed in FHIR strings: dropped.
 		case 'n':
 			out = append(out, '\n')
 		case 'r':
@@ -461,6 +463,11 @@ func unescape(raw []byte) []byte {
 				continue
 			}
 			i += 4
+			if r < 0x20 && r != '\t' && r != '\n' && r != '\r' {
+				// Control characters are not allowed in FHIR strings;
+				// NUL is common DICOM padding.
+				continue
+			}
 			if utf16.IsSurrogate(r) {
 				r2, n2 := rune(-1), 0
 				if i+2 < len(raw) && raw[i+1] == '\\' && raw[i+2] == 'u' {

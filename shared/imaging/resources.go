@@ -70,6 +70,12 @@ func humanName(pn string) (HumanName, bool) {
 	if len(n.Given) == 0 {
 		n.Given = nil
 	}
+	if len(n.Prefix) == 0 {
+		n.Prefix = nil
+	}
+	if len(n.Suffix) == 0 {
+		n.Suffix = nil
+	}
 	ok := n.Family != "" || n.Given != nil || n.Prefix != nil || n.Suffix != nil
 	return n, ok
 }

@@ -1,0 +1,76 @@
+package imaging
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/ahds-events/ahds/shared/event"
+)
+
+func FuzzDecodeMetadata(f *testing.F) {
+	f.Add([]byte(`[{"0020000D":{"vr":"UI","Value":["1.2"]},"0020000E":{"vr":"UI","Value":["1.2.1"]},"00080018":{"vr":"UI","Value":["1.2.1.1"]},"00080016":{"vr":"UI","Value":["1.2.840"]},"00100020":{"vr":"LO","Value":["P"]}}]`))
+	f.Add([]byte(`[{"00100010":{"vr":"PN","Value":[{"Alphabetic":"A^B"}]},"00081032":{"vr":"SQ","Value":[{"00080100":{"Value":["x\u0041"]}}]}}]`))
+	f.Add([]byte(`[{"00200011":{"vr":"IS","Value":[1e3]},"7FE00010":{"vr":"OB","BulkDataURI":"u"}}]`))
+	f.Add([]byte(`[]`))
+	f.Add(syntheticMetadata(2))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ds, err := DecodeMetadata(b)
+		if err != nil {
+			// Anything encoding/json reads as an array of objects must decode,
+			// except beyond the nesting limit.
+			var ref []map[string]json.RawMessage
+			if json.Unmarshal(b, &ref) == nil && !strings.Contains(err.Error(), "nesting deeper") {
+				t.Fatalf("DecodeMetadata rejected valid input: %v", err)
+			}
+			return
+		}
+		st, err := Build(ds, BuildOptions{Source: "http://x/dicom-web"})
+		if err != nil {
+			var me *MappingError
+			if !errors.As(err, &me) || !event.IsPermanent(err) {
+				t.Fatalf("Build error %v is not a permanent *MappingError", err)
+			}
+			return
+		}
+		out1, err := json.Marshal(st.ImagingStudy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st2, _ := Build(ds, BuildOptions{Source: "http://x/dicom-web"})
+		out2, _ := json.Marshal(st2.ImagingStudy)
+		if string(out1) != string(out2) {
+			t.Fatal("Build is not deterministic")
+		}
+		if st.ImagingStudy.NumberOfInstances < 1 || len(st.ImagingStudy.Series) != st.ImagingStudy.NumberOfSeries {
+			t.Fatalf("inconsistent counts: %s", out1)
+		}
+	})
+}
+
+func FuzzParseDicomEvent(f *testing.F) {
+	const subj = "h.example/v1/studies/1.2/series/1.2.3/instances/1.2.3.4"
+	f.Add("Microsoft.HealthcareApis.DicomImageCreated", subj, []byte(`{"imageStudyInstanceUid":"1.2","imageSeriesInstanceUid":"1.2.3","imageSopInstanceUid":"1.2.3.4","serviceHostName":"h.example","sequenceNumber":1}`))
+	f.Add("Microsoft.HealthcareApis.DicomImageUpdated", "h.example/v1/partitions/p/studies/1.2/series/1.2.3/instances/1.2.3.4", []byte(`{"partitionName":"p","imageStudyInstanceUid":"1.2","imageSeriesInstanceUid":"1.2.3","imageSopInstanceUid":"1.2.3.4","serviceHostName":"h.example"}`))
+	f.Add("Microsoft.HealthcareApis.DicomImageDeleted", subj, []byte(`{"sequenceNumber":"x"}`))
+	f.Fuzz(func(t *testing.T, typ, subject string, data []byte) {
+		ev, err := ParseDicomEvent(event.Event{ID: "e", Type: typ, Subject: subject, Data: data}, "h.example", true)
+		if err != nil {
+			var re *RejectError
+			if !errors.As(err, &re) || !event.IsPermanent(err) {
+				t.Fatalf("error %v is not a permanent *RejectError", err)
+			}
+			return
+		}
+		// Whatever passes is safe to put in a URL path.
+		for _, s := range []string{ev.Key.StudyUID, ev.SeriesUID, ev.SOPUID} {
+			if !ValidUID(s) {
+				t.Fatalf("accepted invalid UID %q", s)
+			}
+		}
+		if !partitionRE.MatchString(ev.Key.Partition) || ev.Key.Host != "h.example" {
+			t.Fatalf("accepted key %+v", ev.Key)
+		}
+	})
+}
