@@ -13,14 +13,17 @@ const version = '0.1.0';
 function main() {
   const started = Date.now();
   const config = loadConfig((name) => process.env[name]);
-  const types = loadDefinitions();
-  const validate = config.validate ? makeValidator(new Terminology()) : () => {};
-  const store = new Store({ validate, strictSearch: config.strictSearch });
+  const store = new Store({ strictSearch: config.strictSearch });
   let replayed = 0;
   if (config.dataFile) {
+    // Before the (slow) definitions load, so a damaged data file fails fast.
     replayed = replay(config.dataFile, store);
     const log = openLog(config.dataFile);
     store.persist = (entries) => log.append(entries);
+  }
+  const types = loadDefinitions();
+  if (config.validate) {
+    store.validate = makeValidator(new Terminology());
   }
   const server = makeServer({
     router: makeRouter(),
