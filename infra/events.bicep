@@ -23,9 +23,12 @@ param dicomEventsFunctionName string = 'dicom-events'
 @description('Name of the Event Grid-triggered FHIR function (folder functions/fhir-events).')
 param fhirEventsFunctionName string = 'fhir-events'
 
-@description('FHIR resource types forwarded to fhir-events. Never list a type the project\'s own functions write (ImagingStudy, Observation, …) unless its handler is loop-safe: every write raises a new event.')
+@description('FHIR resource types forwarded to fhir-events (imaging links: ServiceRequest accession, DiagnosticReport.imagingStudy, Patient merges). A type the project\'s own functions write (ImagingStudy, Patient) is listed only because fhir-events writes nothing unchanged: every write raises a new event, so a handler that is not loop-safe must not get it. Never add Observation.')
 param fhirResourceTypes array = [
   'ServiceRequest'
+  'DiagnosticReport'
+  'Patient'
+  'ImagingStudy'
 ]
 
 @description('Name of the AHDS workspace (main.bicep output AHDS_WORKSPACE_NAME).')

@@ -7,7 +7,7 @@ targetScope = 'resourceGroup'
 param namespaceName string
 
 @description('Name of the device-telemetry event hub.')
-param eventHubName string = 'telemetry'
+param eventHubName string = 'device-telemetry'
 
 @description('Consumer group read by the device-telemetry function ($Default stays free for tools).')
 param consumerGroupName string = 'functions'
