@@ -1,0 +1,110 @@
+package dicomfront
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// binaryVRs are the VRs whose attributes the Azure service omits from WADO
+// metadata (Orthanc sends them as BulkDataURIs).
+var binaryVRs = map[string]bool{"OB": true, "OD": true, "OF": true, "OL": true, "OV": true, "OW": true, "UN": true}
+
+// proxy forwards a GET to Orthanc's /dicom-web and applies Azure's answers
+// where they differ.
+func (s *Server) proxy(w http.ResponseWriter, r *http.Request) {
+	rest := r.PathValue("rest")
+	target := s.orthanc.base + "/dicom-web/" + rest
+	if r.URL.RawQuery != "" {
+		target += "?" + r.URL.RawQuery
+	}
+	req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, target, nil)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	for _, h := range []string{"Accept", "Accept-Encoding", "If-None-Match"} {
+		if v := r.Header.Get(h); v != "" {
+			req.Header.Set(h, v)
+		}
+	}
+	resp, err := s.cfg.HTTPClient.Do(req)
+	if err != nil {
+		writeError(w, http.StatusBadGateway, "orthanc: "+err.Error())
+		return
+	}
+	defer resp.Body.Close()
+	segs := strings.Split(strings.Trim(rest, "/"), "/")
+	last := segs[len(segs)-1]
+	qido := last == "studies" || last == "series" || last == "instances"
+	metadata := last == "metadata"
+	if resp.StatusCode == http.StatusOK && (qido || metadata) {
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			writeError(w, http.StatusBadGateway, "orthanc: "+err.Error())
+			return
+		}
+		if qido && string(bytes.TrimSpace(body)) == "[]" {
+			w.WriteHeader(http.StatusNoContent) // Azure: QIDO with no match
+			return
+		}
+		if metadata {
+			var items []json.RawMessage
+			if json.Unmarshal(body, &items) == nil {
+				for i := range items {
+					items[i] = stripBinary(items[i])
+				}
+				body, _ = json.Marshal(items)
+			}
+		}
+		copyHeaders(w, resp)
+		w.Header().Del("Content-Length")
+		w.WriteHeader(resp.StatusCode)
+		_, _ = w.Write(body)
+		return
+	}
+	copyHeaders(w, resp)
+	w.WriteHeader(resp.StatusCode)
+	_, _ = io.Copy(w, resp.Body)
+}
+
+func copyHeaders(w http.ResponseWriter, resp *http.Response) {
+	for _, h := range []string{"Content-Type", "Content-Length", "ETag"} {
+		if v := resp.Header.Get(h); v != "" {
+			w.Header().Set(h, v)
+		}
+	}
+}
+
+// stripBinary removes binary-VR attributes from a DICOM JSON dataset,
+// recursing into sequences.
+func stripBinary(ds json.RawMessage) json.RawMessage {
+	var m map[string]map[string]json.RawMessage
+	if err := json.Unmarshal(ds, &m); err != nil {
+		return ds
+	}
+	for tag, attr := range m {
+		var vr string
+		_ = json.Unmarshal(attr["vr"], &vr)
+		if binaryVRs[vr] {
+			delete(m, tag)
+			continue
+		}
+		if vr == "SQ" && attr["Value"] != nil {
+			var items []json.RawMessage
+			if json.Unmarshal(attr["Value"], &items) == nil {
+				for i := range items {
+					items[i] = stripBinary(items[i])
+				}
+				attr["Value"], _ = json.Marshal(items)
+			}
+		}
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return ds
+	}
+	return out
+}
