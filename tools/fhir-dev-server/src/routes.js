@@ -1,6 +1,9 @@
 // Medplum's FhirRouter with the dev server's own handlers for update, search and history.
 import { OperationOutcomeError, allOk, badRequest, created, parseSearchRequest } from '@medplum/core';
-import { FhirRouter } from '@medplum/fhir-router';
+import { BatchProcessor, FhirRouter } from '@medplum/fhir-router';
+
+/** Entry limit of one batch or transaction Bundle (the Azure FHIR service's default). */
+export const maxBundleEntries = 500;
 
 /**
  * Per-request settings carried on FhirRequest.config (the batch processor passes config on to
@@ -16,6 +19,7 @@ import { FhirRouter } from '@medplum/fhir-router';
 /** @returns {FhirRouter} the router with overridden update, search and history routes. */
 export function makeRouter() {
   const router = new FhirRouter();
+  replace(router, 'POST', '', batchHandler);
   replace(router, 'PUT', ':resourceType/:id', updateHandler);
   replace(router, 'GET', ':resourceType', searchHandler);
   replace(router, 'POST', ':resourceType/_search', searchByPostHandler);
@@ -35,6 +39,33 @@ function replace(router, method, path, handler) {
     throw new Error(`route ${method} ${path} not found in FhirRouter`);
   }
   route.handler = handler;
+}
+
+/**
+ * Medplum's batch processor without its Postgres-oriented limits (at most 8 entries when a
+ * transaction holds conditional entries, at most 50 updates): the write queue already runs
+ * every transaction alone. Overrides a TypeScript-private method; the check suite covers it.
+ */
+class DevBatchProcessor extends BatchProcessor {
+  async preprocessBundle() {
+    const info = await super.preprocessBundle();
+    info.requiresStrongTransaction = false;
+    info.updates = 0;
+    return info;
+  }
+}
+
+/** POST /: batch or transaction Bundle. */
+async function batchHandler(req, repo, router) {
+  const bundle = req.body;
+  if (bundle?.resourceType !== 'Bundle') {
+    return [badRequest('Not a bundle')];
+  }
+  if ((bundle.entry?.length ?? 0) > maxBundleEntries) {
+    return [badRequest(`Bundle has ${bundle.entry.length} entries; the limit is ${maxBundleEntries}`)];
+  }
+  const result = await new DevBatchProcessor(router, repo, bundle, req).run();
+  return [allOk, result];
 }
 
 /** PUT Type/id: update, or update-as-create (201). */

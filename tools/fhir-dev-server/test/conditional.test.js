@@ -151,3 +151,21 @@ describe('transaction', () => {
     assert.deepEqual(b.body.entry.map((e) => e.response.status), ['201', '201', '201', '201', '400']);
   });
 });
+
+describe('large transaction', () => {
+  it('accepts 20 conditional creates and 60 updates in one transaction', async () => {
+    const entry = [];
+    for (let i = 0; i < 20; i++) {
+      entry.push({ resource: observation(`big-${i}`), request: { method: 'POST', url: 'Observation', ifNoneExist: `identifier=urn:test:obs|big-${i}` } });
+    }
+    for (let i = 0; i < 60; i++) {
+      entry.push({ resource: { resourceType: 'Patient', id: `big-${i}`, gender: 'unknown' }, request: { method: 'PUT', url: `Patient/big-${i}` } });
+    }
+    const res = await call(srv.base, 'POST', '/', { resourceType: 'Bundle', type: 'transaction', entry }, { Prefer: 'return=minimal' });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.entry.length, 80);
+    assert.ok(res.body.entry.every((e) => e.response.status === '201' && e.resource === undefined));
+    const tooMany = { resourceType: 'Bundle', type: 'batch', entry: Array.from({ length: 501 }, () => entry[0]) };
+    assert.equal((await call(srv.base, 'POST', '/', tooMany)).status, 400);
+  });
+});
