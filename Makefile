@@ -43,7 +43,7 @@ stack-stop:
 
 ## infra-check: offline Bicep gates (syntax, properties, policy)
 infra-check:
-	$(GO) run ./infra/check/cmd/infracheck -types $(SHARED)/bicep-types infra
+	$(GO) run ./infra/check/cmd/infracheck -types $(SHARED)/bicep-types -functions functions infra
 
 ## run: the local workspace with sample data, serving until Ctrl-C
 run: build stack-install

@@ -153,11 +153,7 @@ var appSettings = [
     value: eventHubName
   }
   {
-    name: 'TELEMETRY_EVENTHUB_NAME'
-    value: eventHubName
-  }
-  {
-    name: 'TELEMETRY_CONSUMER_GROUP'
+    name: 'DEVICE_EVENTHUB_CONSUMER_GROUP'
     value: eventHubConsumerGroup
   }
   {
