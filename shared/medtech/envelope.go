@@ -30,14 +30,17 @@ func NewEnvelope(body, props, sysProps *jsontree.Value, ingestion time.Time) *En
 		body = jsontree.NullValue
 	}
 	if props == nil {
-		props = jsontree.NewObject(nil)
+		props = emptyObject
 	}
 	if sysProps == nil {
-		sysProps = jsontree.NewObject(nil)
+		sysProps = emptyObject
 	}
 	root := jsontree.NewObject([]jsontree.Member{{Key: "Body", Value: body}, {Key: "Properties", Value: props}, {Key: "SystemProperties", Value: sysProps}})
 	return &Envelope{Root: root, Body: body, IngestionTime: ingestion}
 }
+
+// emptyObject is shared: trees are immutable.
+var emptyObject = jsontree.NewObject(nil)
 
 var bom = []byte("\xEF\xBB\xBF")
 

@@ -36,6 +36,10 @@ type Measurement struct {
 // immutable and safe for concurrent use.
 type Normalizer struct {
 	mapping *template.DeviceMapping
+	// OnFallback, when set, is called each time a legacy template uses the
+	// seed-compatibility Body fallback (medtech.md D2c) for a field. It must
+	// be safe for concurrent use.
+	OnFallback func(templateIndex int, field string)
 }
 
 // NewNormalizer returns a Normalizer for a parsed device mapping.
@@ -63,12 +67,6 @@ func ref(t *template.Device, e *template.Expression) *TemplateRef {
 	return r
 }
 
-func addWarning(warn *[]Warning, w Warning) {
-	if warn != nil {
-		*warn = append(*warn, w)
-	}
-}
-
 func (n *Normalizer) apply(t *template.Device, env *Envelope, out []Measurement, warn *[]Warning) ([]Measurement, error) {
 	matches, err := n.matches(t, env, warn)
 	if err != nil {
@@ -81,7 +79,7 @@ func (n *Normalizer) apply(t *template.Device, env *Envelope, out []Measurement,
 			members = append(members, env.Root.Members...)
 			ctx = jsontree.NewObject(append(members, jsontree.Member{Key: "matchedToken", Value: m}))
 		}
-		ms, err := extract(t, ctx, env, warn)
+		ms, err := n.extract(t, ctx, env, warn)
 		if err != nil {
 			return nil, err
 		}
@@ -114,10 +112,19 @@ func (n *Normalizer) matches(t *template.Device, env *Envelope, warn *[]Warning)
 			return nil, exprError(t, e, err)
 		}
 		if len(ms) > 0 {
-			addWarning(warn, fallbackWarning(t, e))
+			n.fallback(t, e, warn)
 		}
 	}
 	return ms, nil
+}
+
+func (n *Normalizer) fallback(t *template.Device, e *template.Expression, warn *[]Warning) {
+	if n.OnFallback != nil {
+		n.OnFallback(t.Index, e.Field)
+	}
+	if warn != nil {
+		*warn = append(*warn, fallbackWarning(t, e))
+	}
 }
 
 func fallbackWarning(t *template.Device, e *template.Expression) Warning {
@@ -131,7 +138,7 @@ func exprError(t *template.Device, e *template.Expression, err error) error {
 
 // selectOne evaluates a non-typeMatch expression: nil when it selects no
 // token.
-func selectOne(t *template.Device, e *template.Expression, ctx *jsontree.Value, env *Envelope, warn *[]Warning) (*jsontree.Value, error) {
+func (n *Normalizer) selectOne(t *template.Device, e *template.Expression, ctx *jsontree.Value, env *Envelope, warn *[]Warning) (*jsontree.Value, error) {
 	if e.JMES != nil {
 		r, err := e.JMES.Search(ctx)
 		if err != nil {
@@ -146,23 +153,23 @@ func selectOne(t *template.Device, e *template.Expression, ctx *jsontree.Value, 
 		}
 		return r, nil
 	}
-	vs, err := e.Path.Select(ctx)
+	v, count, err := e.Path.SelectFirst(ctx)
 	if err != nil {
 		return nil, exprError(t, e, err)
 	}
-	if len(vs) == 0 && t.Kind.Legacy() && env.Body.Kind != jsontree.Null && ctx != env.Body {
-		if vs, err = e.Path.Select(env.Body); err != nil {
+	if count == 0 && t.Kind.Legacy() && env.Body.Kind != jsontree.Null && ctx != env.Body {
+		if v, count, err = e.Path.SelectFirst(env.Body); err != nil {
 			return nil, exprError(t, e, err)
 		}
-		if len(vs) > 0 {
-			addWarning(warn, fallbackWarning(t, e))
+		if count > 0 {
+			n.fallback(t, e, warn)
 		}
 	}
-	switch len(vs) {
+	switch count {
 	case 0:
 		return nil, nil
 	case 1:
-		return vs[0], nil
+		return v, nil
 	}
 	return nil, &Error{Name: ErrTemplateExpression, Stage: StageNormalization, Template: ref(t, e), Message: "Path returned multiple tokens."}
 }
@@ -175,11 +182,11 @@ func incompatible(t *template.Device, e *template.Expression, valueName, format 
 
 // text evaluates e and converts it to a string. present is false when the
 // field is absent (optional fields only; required ones fail).
-func text(t *template.Device, e *template.Expression, name string, required bool, ctx *jsontree.Value, env *Envelope, warn *[]Warning) (string, bool, error) {
+func (n *Normalizer) text(t *template.Device, e *template.Expression, name string, required bool, ctx *jsontree.Value, env *Envelope, warn *[]Warning) (string, bool, error) {
 	if e == nil {
 		return "", false, nil
 	}
-	v, err := selectOne(t, e, ctx, env, warn)
+	v, err := n.selectOne(t, e, ctx, env, warn)
 	if err != nil {
 		return "", false, err
 	}
@@ -202,17 +209,17 @@ func text(t *template.Device, e *template.Expression, name string, required bool
 		}
 		return "", false, nil
 	}
-	if date {
+	if date && warn != nil {
 		r := ref(t, e)
 		r.ValueName = name
-		addWarning(warn, Warning{Code: WarnDateValueStringified, Template: r,
+		*warn = append(*warn, Warning{Code: WarnDateValueStringified, Template: r,
 			Message: fmt.Sprintf("the date value %q was converted to the string %q", v.Str, s)})
 	}
 	return s, true, nil
 }
 
-func when(t *template.Device, e *template.Expression, ctx *jsontree.Value, env *Envelope, warn *[]Warning) (time.Time, error) {
-	v, err := selectOne(t, e, ctx, env, warn)
+func (n *Normalizer) when(t *template.Device, e *template.Expression, ctx *jsontree.Value, env *Envelope, warn *[]Warning) (time.Time, error) {
+	v, err := n.selectOne(t, e, ctx, env, warn)
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -229,34 +236,34 @@ func when(t *template.Device, e *template.Expression, ctx *jsontree.Value, env *
 	return ts.Truncate(100), nil
 }
 
-func extract(t *template.Device, ctx *jsontree.Value, env *Envelope, warn *[]Warning) (Measurement, error) {
+func (n *Normalizer) extract(t *template.Device, ctx *jsontree.Value, env *Envelope, warn *[]Warning) (Measurement, error) {
 	m := Measurement{Type: t.TypeName, IngestionTimeUtc: env.IngestionTime, TemplateIndex: t.Index}
 	var err error
-	if m.DeviceID, _, err = text(t, t.DeviceID, "deviceId", true, ctx, env, warn); err != nil {
+	if m.DeviceID, _, err = n.text(t, t.DeviceID, "deviceId", true, ctx, env, warn); err != nil {
 		return m, err
 	}
-	m.OccurrenceTimeUtc, err = when(t, t.Timestamp, ctx, env, warn)
+	m.OccurrenceTimeUtc, err = n.when(t, t.Timestamp, ctx, env, warn)
 	if err != nil && t.TimestampFallback != nil {
 		if _, isExprErr := err.(*Error); isExprErr && err.(*Error).Name == ErrIncompatibleData {
-			m.OccurrenceTimeUtc, err = when(t, t.TimestampFallback, ctx, env, warn)
+			m.OccurrenceTimeUtc, err = n.when(t, t.TimestampFallback, ctx, env, warn)
 		}
 	}
 	if err != nil {
 		return m, err
 	}
 	if t.CorrelationID != nil {
-		if m.CorrelationID, _, err = text(t, t.CorrelationID, "correlationId", true, ctx, env, warn); err != nil {
+		if m.CorrelationID, _, err = n.text(t, t.CorrelationID, "correlationId", true, ctx, env, warn); err != nil {
 			return m, err
 		}
 	}
-	if m.PatientID, _, err = text(t, t.PatientID, "patientId", false, ctx, env, warn); err != nil {
+	if m.PatientID, _, err = n.text(t, t.PatientID, "patientId", false, ctx, env, warn); err != nil {
 		return m, err
 	}
-	if m.EncounterID, _, err = text(t, t.EncounterID, "encounterId", false, ctx, env, warn); err != nil {
+	if m.EncounterID, _, err = n.text(t, t.EncounterID, "encounterId", false, ctx, env, warn); err != nil {
 		return m, err
 	}
 	for _, v := range t.Values {
-		s, ok, err := text(t, v.Expression, v.Name, v.Required, ctx, env, warn)
+		s, ok, err := n.text(t, v.Expression, v.Name, v.Required, ctx, env, warn)
 		if err != nil {
 			return m, err
 		}

@@ -246,3 +246,32 @@ func (f queryScanFilter) scan(root, t *jsontree.Value, out []*jsontree.Value) ([
 	}
 	return out, nil
 }
+
+// SelectFirst returns the first selected token and the number of tokens
+// selected, counted up to 2 (enough to detect "multiple tokens"). Paths
+// made only of single member names are walked without allocating.
+func (p *Path) SelectFirst(root *jsontree.Value) (*jsontree.Value, int, error) {
+	if p.simple() {
+		v := root
+		for _, f := range p.filters {
+			if v = v.Get(f.(fieldFilter).names[0]); v == nil {
+				return nil, 0, nil
+			}
+		}
+		return v, 1, nil
+	}
+	vs, err := p.Select(root)
+	if err != nil || len(vs) == 0 {
+		return nil, 0, err
+	}
+	return vs[0], min(len(vs), 2), nil
+}
+
+func (p *Path) simple() bool {
+	for _, f := range p.filters {
+		if ff, ok := f.(fieldFilter); !ok || ff.all || len(ff.names) != 1 {
+			return false
+		}
+	}
+	return true
+}

@@ -44,6 +44,8 @@ func Parse(data []byte) (*Value, error) {
 // ParseString is Parse for a string; the returned strings share its memory.
 func ParseString(s string) (*Value, error) {
 	p := parser{src: s}
+	// One value per ~16 bytes of input is a good first guess for the slab.
+	p.slab = make([]Value, 0, min(len(s)/16+4, 1024))
 	if strings.HasPrefix(s, "\uFEFF") {
 		p.pos = 3
 	}
