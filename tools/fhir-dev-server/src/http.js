@@ -88,7 +88,7 @@ export function makeServer({ router, store, capability, config, log }) {
     }
     const returnPref = /return=(minimal|representation|OperationOutcome)/i.exec(prefer)?.[1]?.toLowerCase();
     if (interaction === 'batch' && resource?.resourceType === 'Bundle') {
-      decorateBatch(resource, baseUrl, returnPref === 'minimal');
+      decorateBatch(resource, body, baseUrl, returnPref === 'minimal');
       return { status: 200, body: resource };
     }
     if (singleResource.has(interaction) && resource?.meta?.versionId) {
@@ -121,12 +121,18 @@ function resourceHeaders(resource, baseUrl, status) {
   return headers;
 }
 
-/** Adds etag, lastModified, location and fullUrl to batch/transaction entry responses. */
-function decorateBatch(bundle, baseUrl, minimal) {
-  for (const entry of bundle.entry ?? []) {
+/**
+ * Adds etag, lastModified, location and fullUrl to batch/transaction entry responses; a
+ * successful DELETE entry answers "204" like a plain DELETE.
+ */
+function decorateBatch(bundle, request, baseUrl, minimal) {
+  for (const [i, entry] of (bundle.entry ?? []).entries()) {
     const response = entry?.response;
     if (!response) {
       continue;
+    }
+    if (request?.entry?.[i]?.request?.method === 'DELETE' && response.status === '200' && !entry.resource) {
+      response.status = '204';
     }
     const ok = response.status?.startsWith('2');
     const r = entry.resource;

@@ -165,6 +165,18 @@ describe('large transaction', () => {
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.entry.length, 80);
     assert.ok(res.body.entry.every((e) => e.response.status === '201' && e.resource === undefined));
+    const del = await call(srv.base, 'POST', '/', {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { request: { method: 'DELETE', url: 'Patient/big-1' } },
+        { request: { method: 'DELETE', url: 'Observation?identifier=urn:test:obs|big-2' } },
+      ],
+    });
+    assert.equal(del.status, 200, JSON.stringify(del.body));
+    assert.deepEqual(del.body.entry.map((e) => e.response.status), ['204', '204']);
+    assert.equal((await call(srv.base, 'GET', '/Patient/big-1')).status, 410);
+    assert.equal((await call(srv.base, 'GET', '/Observation?identifier=urn:test:obs|big-2')).body.total, 0);
     const tooMany = { resourceType: 'Bundle', type: 'batch', entry: Array.from({ length: 501 }, () => entry[0]) };
     assert.equal((await call(srv.base, 'POST', '/', tooMany)).status, 400);
   });
