@@ -11,7 +11,8 @@
 #
 # Ports: ORTHANC_PORT (8042), FHIR_PORT (8080), AZURITE_BLOB_PORT (10000),
 # AZURITE_QUEUE_PORT (10001), AZURITE_TABLE_PORT (10002). Every service binds or is
-# restricted to loopback. `start` writes .local/stack.json (tests/stack.Endpoints).
+# restricted to loopback. `start` writes .local/stack.json (tests/stack.Endpoints);
+# AHDS_LOCAL_DIR (default .local) moves it, the PID files, logs and data elsewhere.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -23,7 +24,7 @@ source "$ROOT/scripts/stack/install.sh"
 source "$ROOT/scripts/stack/services.sh"
 
 usage() {
-  sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -108,6 +109,8 @@ cmd_start() {
     die "failed to start: ${failed[*]} (logs in ${LOG_DIR#"$ROOT"/}/)"
   fi
   write_stack_file
+  printf 'ORTHANC_PORT=%s\nFHIR_PORT=%s\nAZURITE_BLOB_PORT=%s\nAZURITE_QUEUE_PORT=%s\nAZURITE_TABLE_PORT=%s\n' \
+    "$ORTHANC_PORT" "$FHIR_PORT" "$AZURITE_BLOB_PORT" "$AZURITE_QUEUE_PORT" "$AZURITE_TABLE_PORT" >"$RUN_DIR/ports.env"
   log "ready ($mode) in $(($(now_ms) - t0)) ms [${times[*]}]: orthanc :$ORTHANC_PORT, fhir :$FHIR_PORT, azurite :$AZURITE_BLOB_PORT-$AZURITE_TABLE_PORT"
   log "export AHDS_STACK_FILE=$STACK_FILE"
 }
@@ -123,11 +126,14 @@ cmd_stop() {
     [[ $tmp == "$LOCAL_DIR/tmp/orthanc."* ]] && rm -rf "$tmp"
     rm -f "$RUN_DIR/orthanc.tmpdir"
   fi
-  rm -f "$STACK_FILE"
+  rm -f "$STACK_FILE" "$RUN_DIR/ports.env"
 }
 
 cmd_status() {
   local s pid state rc=0 rss
+  # The ports of the running stack, whatever the environment says now.
+  # shellcheck disable=SC1091
+  [[ -f $RUN_DIR/ports.env ]] && source "$RUN_DIR/ports.env"
   for s in "${SERVICES[@]}"; do
     if pid=$(service_pid "$s"); then
       rss=$(awk '/^VmRSS/ {printf "%d MB", $2/1024}' "/proc/$pid/status" 2>/dev/null)

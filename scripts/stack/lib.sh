@@ -3,7 +3,8 @@
 
 ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 CACHE_DIR=$ROOT/.cache
-LOCAL_DIR=$ROOT/.local
+# AHDS_LOCAL_DIR relocates run files, logs, stack.json and data (e.g. a second stack on other ports).
+LOCAL_DIR=${AHDS_LOCAL_DIR:-$ROOT/.local}
 RUN_DIR=$LOCAL_DIR/run
 LOG_DIR=$LOCAL_DIR/logs
 STACK_FILE=$LOCAL_DIR/stack.json

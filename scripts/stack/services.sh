@@ -10,7 +10,8 @@ launch() {
   echo $! >"$(pid_file "$name")"
 }
 
-# wait_ready NAME TIMEOUT_S PROBE...: polls PROBE every 0.1 s while the service lives.
+# wait_ready NAME TIMEOUT_S PROBE...: polls PROBE every 0.1 s while the service lives;
+# PROBE exit status 2 means up but unusable (fails at once).
 wait_ready() {
   local name=$1 timeout=$2
   shift 2
@@ -21,9 +22,16 @@ wait_ready() {
       log_tail "$name"
       return 1
     fi
-    if "$@"; then
-      return 0
-    fi
+    local rc=0
+    "$@" || rc=$?
+    case $rc in
+      0) return 0 ;;
+      2)
+        log "$name answers but is not usable; last lines of $(log_file "$name"):"
+        log_tail "$name"
+        return 1
+        ;;
+    esac
     sleep 0.1
   done
   log "$name not ready after ${timeout} s; last lines of $(log_file "$name"):"
