@@ -1,7 +1,6 @@
 package eventgrid
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -170,8 +169,8 @@ func (b *Broker) deadLetter(log *slog.Logger, sub *Subscription, body json.RawMe
 			return
 		}
 	}
-	var ev hostwire.Object
-	if err := json.Unmarshal(body, (*orderedObject)(&ev)); err != nil {
+	ev, err := hostwire.ParseObject(body)
+	if err != nil {
 		log.Error("dead-letter: re-read event", "error", err)
 		return
 	}
@@ -189,26 +188,4 @@ func (b *Broker) deadLetter(log *slog.Logger, sub *Subscription, body json.RawMe
 		return
 	}
 	log.Warn("event dead-lettered", "reason", reason, "attempts", attempts, "container", sub.DeadLetterContainer)
-}
-
-// orderedObject decodes a JSON object into a hostwire.Object keeping order.
-type orderedObject hostwire.Object
-
-func (o *orderedObject) UnmarshalJSON(b []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if _, err := dec.Token(); err != nil {
-		return err
-	}
-	for dec.More() {
-		k, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return err
-		}
-		*o = append(*o, hostwire.Field{Name: k.(string), Value: v})
-	}
-	return nil
 }

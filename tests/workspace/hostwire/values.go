@@ -122,3 +122,32 @@ func DateTime(t time.Time) json.RawMessage {
 func Bytes(b []byte) json.RawMessage {
 	return quote(base64.StdEncoding.EncodeToString(b))
 }
+
+// ParseObject decodes a JSON object into an Object, keeping member order;
+// values stay as their JSON text.
+func ParseObject(raw json.RawMessage) (Object, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, fmt.Errorf("parse object: %w", err)
+	}
+	if tok != json.Delim('{') {
+		return nil, fmt.Errorf("parse object: want a JSON object, got %v", tok)
+	}
+	o := Object{}
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			return nil, fmt.Errorf("parse object: %w", err)
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, fmt.Errorf("parse object: member %q: %w", k, err)
+		}
+		o = append(o, Field{Name: k.(string), Value: v})
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, fmt.Errorf("parse object: %w", err)
+	}
+	return o, nil
+}
