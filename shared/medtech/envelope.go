@@ -42,6 +42,8 @@ func NewEnvelope(body, props, sysProps *jsontree.Value, ingestion time.Time) *En
 // emptyObject is shared: trees are immutable.
 var emptyObject = jsontree.NewObject(nil)
 
+var timeZero time.Time
+
 var bom = []byte("\xEF\xBB\xBF")
 
 // ParseBody parses an event body: exactly one JSON value, BOM skipped,
