@@ -268,7 +268,9 @@ func TestDelivery_RetryPolicyThenCheckpoint(t *testing.T) {
 	for i, c := range calls {
 		var env struct {
 			Data     map[string]json.RawMessage
-			Metadata struct{ RetryContext *struct{ RetryCount, MaxRetryCount int } }
+			Metadata struct {
+				RetryContext *struct{ RetryCount, MaxRetryCount int }
+			}
 		}
 		if err := json.Unmarshal([]byte(c), &env); err != nil {
 			t.Fatal(err)
