@@ -13,6 +13,7 @@
 # AZURITE_QUEUE_PORT (10001), AZURITE_TABLE_PORT (10002). Every service binds or is
 # restricted to loopback. `start` writes .local/stack.json (tests/stack.Endpoints);
 # AHDS_LOCAL_DIR (default .local) moves it, the PID files, logs and data elsewhere.
+# shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -24,7 +25,7 @@ source "$ROOT/scripts/stack/install.sh"
 source "$ROOT/scripts/stack/services.sh"
 
 usage() {
-  sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 

@@ -1,5 +1,5 @@
 # Shared settings and helpers for scripts/stack.sh (sourced, not run).
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # settings used by the scripts that source this file
 
 ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 CACHE_DIR=$ROOT/.cache

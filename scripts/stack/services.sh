@@ -87,6 +87,7 @@ start_azurite() {
   fi
   mkdir -p "$cwd"
   # Run from its own directory: Azurite may write files into its working directory.
+  # shellcheck disable=SC2016  # $1/$@ belong to the inner shell
   launch azurite bash -c 'cd "$1" && shift && exec "$@"' azurite "$cwd" "$NODE_BIN" "$AZURITE_MAIN" "${args[@]}"
 }
 
