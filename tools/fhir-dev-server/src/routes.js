@@ -24,10 +24,23 @@ export function makeRouter() {
   replace(router, 'GET', ':resourceType', searchHandler);
   replace(router, 'POST', ':resourceType/_search', searchByPostHandler);
   replace(router, 'GET', ':resourceType/:id/_history', historyHandler);
+  for (const method of ['PUT', 'PATCH', 'DELETE']) {
+    const original = findRoute(router, method, ':resourceType').handler;
+    replace(router, method, ':resourceType', (req, ...rest) => {
+      if (!Object.keys(req.query ?? {}).length) {
+        return [badRequest(`Conditional ${method} needs search parameters (or use ${method} ${req.params.resourceType}/[id])`)];
+      }
+      return original(req, ...rest);
+    });
+  }
   return router;
 }
 
 function replace(router, method, path, handler) {
+  findRoute(router, method, path).handler = handler;
+}
+
+function findRoute(router, method, path) {
   const segments = path.split('/').filter(Boolean);
   const route = router.router.routes.find(
     (r) =>
@@ -38,7 +51,7 @@ function replace(router, method, path, handler) {
   if (!route) {
     throw new Error(`route ${method} ${path} not found in FhirRouter`);
   }
-  route.handler = handler;
+  return route;
 }
 
 /**

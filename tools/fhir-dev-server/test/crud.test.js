@@ -133,3 +133,29 @@ describe('validation', () => {
     assert.equal(bad.status, 400);
   });
 });
+
+describe('edge requests', () => {
+  it('rejects bad paging values, unknown types and conditional writes without criteria', async () => {
+    const b = srv.base;
+    assert.equal((await call(b, 'GET', '/Observation?_count=abc')).status, 400);
+    assert.equal((await call(b, 'GET', '/Observation?_offset=-1')).status, 400);
+    assert.equal((await call(b, 'GET', '/NotAType')).status, 400);
+    assert.equal((await call(b, 'POST', '/NotAType', { resourceType: 'NotAType' })).status, 400);
+    await call(b, 'PUT', '/Device/only-one', { resourceType: 'Device', id: 'only-one', status: 'active' });
+    for (const method of ['PUT', 'DELETE', 'PATCH']) {
+      const body = method === 'DELETE' ? undefined : method === 'PUT' ? { resourceType: 'Device', status: 'inactive' } : [];
+      const res = await call(b, method, '/Device', body);
+      assert.equal(res.status, 400, method);
+    }
+    const still = await call(b, 'GET', '/Device/only-one');
+    assert.equal(still.status, 200);
+    assert.equal(still.body.status, 'active');
+  });
+
+  it('caps _count at FHIR_MAX_COUNT and deletes a missing resource idempotently', async () => {
+    const res = await call(srv.base, 'GET', '/Observation?_count=5000');
+    assert.equal(res.status, 200);
+    assert.match(res.body.link[0].url, /_count=1000/);
+    assert.equal((await call(srv.base, 'DELETE', '/Observation/never-existed')).status, 204);
+  });
+});
