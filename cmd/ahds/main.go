@@ -43,6 +43,12 @@ func commands() map[string]command {
 		"config":     {"config check: validate the environment's settings", runConfig},
 		"deadletter": {"deadletter list|show: read the dead-letter store", runDeadLetter},
 		"simulate":   {"simulate devices: send seed-format device telemetry to Event Hubs", runSimulate},
+		"dicom": {"dicom imagingstudy|catchup: preview the FHIR resources of a study; catch up from the change feed", func(ctx context.Context, args []string, e env) int {
+			return runDicom(ctx, args, e.getenv, e.stdin, e.stdout, e.stderr)
+		}},
+		"medtech": {"medtech normalize|map|validate: the MedTech mapping debugger", func(ctx context.Context, args []string, e env) int {
+			return runMedtech(ctx, args, e.stdin, e.stdout, e.stderr)
+		}},
 	}
 }
 
