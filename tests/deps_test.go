@@ -47,7 +47,9 @@ func TestDependencyBoundaries(t *testing.T) {
 			func(p string) bool {
 				return strings.HasPrefix(p, module+"shared/") && !strings.HasPrefix(p, module+"shared/azfunc")
 			},
-			func(d string) bool { return d == module+"shared/azfunc" || strings.HasPrefix(d, "github.com/cloudevents/") }},
+			func(d string) bool {
+				return d == module+"shared/azfunc" || strings.HasPrefix(d, "github.com/cloudevents/")
+			}},
 		{"only shared/awslambda imports aws-lambda-go",
 			func(p string) bool { return !strings.HasPrefix(p, module+"shared/awslambda") },
 			func(d string) bool { return strings.HasPrefix(d, "github.com/aws/aws-lambda-go") }},
