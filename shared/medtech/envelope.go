@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ahds-events/ahds/shared/event"
 	"github.com/ahds-events/ahds/shared/medtech/jsontree"
 )
 
@@ -128,4 +129,43 @@ func FromGo(x any) (*jsontree.Value, error) {
 		return nil, fmt.Errorf("convert property of type %T: %w", x, err)
 	}
 	return jsontree.Parse(b)
+}
+
+// MessageEnvelope builds the envelope of an Event Hubs message
+// (medtech.md §4): missing x-opt-* system properties are filled from the
+// message's metadata; the ingestion time is its enqueued time.
+func MessageEnvelope(m event.Message) (*Envelope, error) {
+	body, err := ParseBody(m.Body)
+	if err != nil {
+		return nil, err
+	}
+	props, err := FromGo(anyMap(m.Properties))
+	if err != nil {
+		return nil, &Error{Name: ErrInvalidDataFormat, Stage: StageNormalization, Message: "unreadable application properties", Err: err}
+	}
+	sys := make(map[string]any, len(m.SystemProperties)+4)
+	for k, v := range m.SystemProperties {
+		sys[k] = v
+	}
+	fill := func(k string, v any, present bool) {
+		if _, ok := sys[k]; !ok && present {
+			sys[k] = v
+		}
+	}
+	fill("x-opt-sequence-number", m.SequenceNumber, m.SequenceNumber != 0 || m.Offset != "")
+	fill("x-opt-offset", m.Offset, m.Offset != "")
+	fill("x-opt-enqueued-time", m.EnqueuedTime, !m.EnqueuedTime.IsZero())
+	fill("x-opt-partition-key", m.PartitionKey, m.PartitionKey != "")
+	sysv, err := FromGo(sys)
+	if err != nil {
+		return nil, &Error{Name: ErrInvalidDataFormat, Stage: StageNormalization, Message: "unreadable system properties", Err: err}
+	}
+	return NewEnvelope(body, props, sysv, m.EnqueuedTime.UTC()), nil
+}
+
+func anyMap(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
 }
