@@ -1,7 +1,9 @@
 package medtech
 
 import (
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -54,6 +56,7 @@ type Error struct {
 	Err      error
 }
 
+// Error implements error.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Name)
@@ -97,4 +100,26 @@ type Warning struct {
 	Code     string
 	Message  string
 	Template *TemplateRef
+}
+
+// Detail returns the structured context of a failure for a dead-letter
+// record (medtech.md §17): stage, error name and severity, and the template
+// and expression involved. It returns nil for errors that are not *Error.
+func Detail(err error) map[string]string {
+	var e *Error
+	if !errors.As(err, &e) {
+		return nil
+	}
+	d := map[string]string{"stage": e.Stage, "error.name": e.Name, "error.message": e.Message}
+	if t := e.Template; t != nil {
+		d["template.mapping"] = t.Mapping
+		d["template.index"] = strconv.Itoa(t.Index)
+		for k, v := range map[string]string{"template.typeName": t.TypeName, "template.field": t.Field,
+			"template.expression": t.Expression, "template.valueName": t.ValueName} {
+			if v != "" {
+				d[k] = v
+			}
+		}
+	}
+	return d
 }

@@ -27,7 +27,9 @@ const maxBundleEntries = 500
 // auth). It is never wrapped with event.Permanent.
 type transientError struct{ err error }
 
+// Error implements error.
 func (e *transientError) Error() string { return "FhirServiceUnavailableException: " + e.err.Error() }
+// Unwrap returns the cause.
 func (e *transientError) Unwrap() error { return e.err }
 
 // batches sends entries in bundles of at most 500 with at most

@@ -71,6 +71,7 @@ type SyntaxError struct {
 	Msg    string
 }
 
+// Error implements error.
 func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("invalid JMESPath %q at offset %d: %s", e.Expr, e.Offset, e.Msg)
 }

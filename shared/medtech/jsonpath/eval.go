@@ -13,6 +13,7 @@ type EvalError struct {
 	Err  error
 }
 
+// Error implements error.
 func (e *EvalError) Error() string { return fmt.Sprintf("evaluate JSONPath %q: %v", e.Expr, e.Err) }
 
 // Unwrap returns the cause.

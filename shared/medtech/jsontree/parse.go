@@ -15,6 +15,7 @@ type SyntaxError struct {
 	src    string
 }
 
+// Error implements error.
 func (e *SyntaxError) Error() string {
 	line, col := LineColumn(e.src, e.Offset)
 	return fmt.Sprintf("invalid JSON at line %d, column %d: %s", line, col, e.Msg)

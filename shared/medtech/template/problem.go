@@ -41,6 +41,7 @@ type Problem struct {
 	Message string `json:"message"`
 }
 
+// String formats the problem for logs and errors.
 func (p Problem) String() string {
 	loc := ""
 	if p.Line > 0 {
@@ -54,6 +55,7 @@ type Error struct {
 	Problems []Problem
 }
 
+// Error implements error.
 func (e *Error) Error() string {
 	parts := make([]string, 0, 3)
 	for i, p := range e.Problems {
