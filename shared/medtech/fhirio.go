@@ -29,6 +29,7 @@ type transientError struct{ err error }
 
 // Error implements error.
 func (e *transientError) Error() string { return "FhirServiceUnavailableException: " + e.err.Error() }
+
 // Unwrap returns the cause.
 func (e *transientError) Unwrap() error { return e.err }
 
