@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -23,6 +24,7 @@ func fakeAzure(t *testing.T, h http.HandlerFunc, o Options) (*Client, *httptest.
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	o.Kind = KindAzure
+	o.Logger = slog.New(slog.NewTextHandler(t.Output(), nil))
 	if o.MinBackoff == 0 {
 		o.MinBackoff = time.Millisecond
 		o.MaxBackoff = 5 * time.Millisecond

@@ -13,7 +13,8 @@ import (
 	"github.com/ahds-events/ahds/tests/stack"
 )
 
-const tinyStudyUID = "1.2.826.0.1.3680043.8.498.1001"
+// tinyStudyUID is a study only this package stores.
+const tinyStudyUID = "1.2.826.0.1.3680043.8.498.7001"
 
 func tinyFiles(t *testing.T) [][]byte {
 	t.Helper()
@@ -61,7 +62,12 @@ func TestOrthanc_StoreMetadataSearchChangesDelete(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Latest: %v", err)
 	}
-	files := tinyFiles(t)
+	files, err := synth.Files(synth.Study(tinyStudyUID, "DW-1",
+		synth.SeriesSpec{Modality: "CT", Description: "Series one", Instances: 2},
+		synth.SeriesSpec{Modality: "MR", Description: "Series two", Instances: 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
 	res, err := c.Store(ctx, "", "", files[0], files[1])
 	if err != nil || res.Status != 200 {
 		t.Fatalf("Store = %+v, %v", res, err)
@@ -89,7 +95,7 @@ func TestOrthanc_StoreMetadataSearchChangesDelete(t *testing.T) {
 	}
 
 	found, err := c.SearchStudies(ctx, "", url.Values{"StudyInstanceUID": {tinyStudyUID}, "includefield": {"00081030"}})
-	if err != nil || instanceCount(t, found) != 1 || !strings.Contains(string(found), "Tiny test study") {
+	if err != nil || instanceCount(t, found) != 1 || !strings.Contains(string(found), "Synthetic study") {
 		t.Errorf("SearchStudies = %s, %v", found, err)
 	}
 	none, err := c.SearchStudies(ctx, "", url.Values{"StudyInstanceUID": {"1.2.3.999999"}})
@@ -121,7 +127,7 @@ func TestOrthanc_StoreMetadataSearchChangesDelete(t *testing.T) {
 	}
 
 	// Storing to the wrong study URL is a 409 result with reason 272.
-	res, err = c.Store(ctx, "", "1.2.3.4.5", files[0])
+	res, err = c.Store(ctx, "", "1.2.3.4.5", tinyFiles(t)[0])
 	if err != nil || res.Status != 409 || len(res.Failed) != 1 || res.Failed[0].Reason != 272 {
 		t.Errorf("Store(wrong study) = %+v, %v; want 409 reason 272", res, err)
 	}
