@@ -68,11 +68,11 @@ type Grouper struct {
 }
 
 type measurementGroup struct {
-	key      GroupKey
-	tmpl     *template.CodeValue
-	items    []Measurement
-	order    int
-	position int
+	key   GroupKey
+	tmpl  *template.CodeValue
+	items []Measurement
+	// index holds each item's position in the batch's measurement list.
+	index []int
 }
 
 // Group groups a batch's measurements (in batch order) into Observation
@@ -100,11 +100,12 @@ func (g Grouper) Group(ms []Measurement) ([]*Group, []GroupError) {
 		k := GroupKey{m.DeviceID, m.Type, m.PatientID, m.EncounterID, m.CorrelationID}
 		mg := byKey[k]
 		if mg == nil {
-			mg = &measurementGroup{key: k, tmpl: t, position: i}
+			mg = &measurementGroup{key: k, tmpl: t}
 			byKey[k] = mg
 			mgs = append(mgs, mg)
 		}
 		mg.items = append(mg.items, m)
+		mg.index = append(mg.index, i)
 	}
 	for _, ge := range missing {
 		errs = append(errs, *ge)
@@ -136,11 +137,12 @@ func appendSource(s []int, i int) []int {
 }
 
 // dedupe keeps, per occurrence time, the measurement with the latest
-// ingestion time (ties: the earliest in the batch).
-func dedupe(items []Measurement) []Measurement {
+// ingestion time (ties: the earliest in the batch). The returned index is
+// the batch position of the first measurement at that time.
+func dedupe(items []Measurement, index []int) ([]Measurement, []int) {
 	type pick struct {
-		idx int
-		m   Measurement
+		first int
+		m     Measurement
 	}
 	best := map[time.Time]*pick{}
 	var order []time.Time
@@ -148,7 +150,7 @@ func dedupe(items []Measurement) []Measurement {
 		t := m.OccurrenceTimeUtc
 		p := best[t]
 		if p == nil {
-			best[t] = &pick{i, m}
+			best[t] = &pick{index[i], m}
 			order = append(order, t)
 			continue
 		}
@@ -157,14 +159,16 @@ func dedupe(items []Measurement) []Measurement {
 		}
 	}
 	out := make([]Measurement, 0, len(order))
+	idx := make([]int, 0, len(order))
 	for _, t := range order {
 		out = append(out, best[t].m)
+		idx = append(idx, best[t].first)
 	}
-	return out
+	return out, idx
 }
 
 func (g Grouper) split(mg *measurementGroup) ([]*Group, *GroupError) {
-	items := dedupe(mg.items)
+	items, index := dedupe(mg.items, mg.index)
 	period := mg.tmpl.GroupingPeriod()
 	eps := g.Mode.epsilon()
 	if period == template.PeriodCorrelationID && mg.key.CorrelationID == "" {
@@ -178,7 +182,7 @@ func (g Grouper) split(mg *measurementGroup) ([]*Group, *GroupError) {
 	}
 	byStart := map[time.Time]*Group{}
 	var out []*Group
-	for _, m := range items {
+	for n, m := range items {
 		t := m.OccurrenceTimeUtc
 		var start, end time.Time
 		switch period {
@@ -196,7 +200,7 @@ func (g Grouper) split(mg *measurementGroup) ([]*Group, *GroupError) {
 		grp := byStart[start]
 		if grp == nil {
 			grp = &Group{Key: mg.key, Template: mg.tmpl, Start: start, End: end, Values: map[string][]TimedValue{},
-				Ingestion: m.IngestionTimeUtc, order: mg.position*1_000_000 + len(out)}
+				Ingestion: m.IngestionTimeUtc, order: index[n]}
 			if period == template.PeriodCorrelationID {
 				grp.Start, grp.End = t, t
 			}
