@@ -38,7 +38,11 @@ func newRegistry(settle time.Duration, maxConcurrent int, run func(context.Conte
 
 // submit joins the pending rebuild of k or starts a new one. ctx must be
 // detached from the caller's invocation; it bounds the whole rebuild.
-func (r *registry) submit(ctx context.Context, k Key) *job {
+func (r *registry) submit(ctx context.Context, k Key) *job { return r.submitSettle(ctx, k, r.settle) }
+
+// submitSettle is submit with an explicit settle window for a new job (0 for
+// catch-up, whose page already gathers a study's changes).
+func (r *registry) submitSettle(ctx context.Context, k Key, settle time.Duration) *job {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	st := r.keys[k]
@@ -51,20 +55,20 @@ func (r *registry) submit(ctx context.Context, k Key) *job {
 	}
 	j := &job{done: make(chan struct{})}
 	st.pending = j
-	go r.execute(ctx, k, st, j)
+	go r.execute(ctx, k, st, j, settle)
 	return j
 }
 
-func (r *registry) execute(ctx context.Context, k Key, st *keyState, j *job) {
+func (r *registry) execute(ctx context.Context, k Key, st *keyState, j *job, settle time.Duration) {
 	defer close(j.done)
 	// The settle window is fixed from the first event.
-	if r.settle > 0 {
+	if settle > 0 {
 		after := r.after
 		if after == nil {
 			after = time.After
 		}
 		select {
-		case <-after(r.settle):
+		case <-after(settle):
 		case <-ctx.Done():
 		}
 	}

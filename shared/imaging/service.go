@@ -143,8 +143,14 @@ func (s *Service) HandleEvent(ctx context.Context, e event.Event) error {
 // whose Wait gives the shared result. The rebuild is detached from ctx
 // (values are kept, cancellation is not).
 func (s *Service) Submit(ctx context.Context, k Key) *Pending {
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.RebuildTimeout+s.cfg.SettleWindow)
-	j := s.reg.submit(rctx, k)
+	return s.submit(ctx, k, s.cfg.SettleWindow)
+}
+
+func (s *Service) submitNow(ctx context.Context, k Key) *Pending { return s.submit(ctx, k, 0) }
+
+func (s *Service) submit(ctx context.Context, k Key, settle time.Duration) *Pending {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.RebuildTimeout+settle)
+	j := s.reg.submitSettle(rctx, k, settle)
 	go func() { <-j.done; cancel() }()
 	return &Pending{j: j, done: j.done}
 }
