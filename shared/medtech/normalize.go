@@ -231,7 +231,7 @@ func (n *Normalizer) when(t *template.Device, e *template.Expression, ctx *jsont
 	}
 	ts, ok := timestamp(v)
 	if !ok {
-		return time.Time{}, incompatible(t, e, "timestamp", "Encountered an error while extracting value for [timestamp] using %s: %s is not a timestamp", e.Text, v.JSON())
+		return time.Time{}, incompatible(t, e, "timestamp", "Encountered an error while extracting value for [timestamp] using %s: the %s is not a timestamp", e.Text, v.Kind)
 	}
 	return ts.Truncate(100), nil
 }

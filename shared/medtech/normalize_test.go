@@ -129,3 +129,36 @@ func TestNormalize_Cases(t *testing.T) {
 		})
 	}
 }
+
+func FuzzNormalize(f *testing.F) {
+	f.Add(string(readTestdata(f, "seed-message.json")))
+	f.Add(`{"Body":[{"systolic":"1","diastolic":2,"date":"2021-07-13T17:29:01Z"}],"deviceId":"x"}`)
+	f.Add(`[1,"2",{"readings":{"heartRate":{"value":[1]}}}]`)
+	seed := NewNormalizer(mustDevice(f, readTestdata(f, "seed-device-mapping.json")))
+	calc := NewNormalizer(mustDevice(f, []byte(`{"templateType":"CollectionContent","template":[
+ {"templateType":"CalculatedContent","template":{"typeName":"a","typeMatchExpression":{"value":"to_array(@.Body)[?systolic]","language":"JmesPath"},
+  "deviceIdExpression":"$.Body.deviceId","timestampExpression":"$.matchedToken.date","values":[
+  {"valueName":"s","valueExpression":{"value":"multiply(to_number(matchedToken.systolic), to_number('2'))","language":"JmesPath"},"required":true}]}}]}`)))
+	f.Fuzz(func(t *testing.T, body string) {
+		v, err := ParseBody([]byte(body))
+		if err != nil {
+			return
+		}
+		env := NewEnvelope(v, nil, nil, testTime)
+		for _, n := range []*Normalizer{seed, calc} {
+			var warns []Warning
+			ms, err := n.Normalize(env, &warns)
+			if err != nil {
+				if _, ok := err.(*Error); !ok {
+					t.Fatalf("Normalize error %T is not *Error: %v", err, err)
+				}
+				continue
+			}
+			for _, m := range ms {
+				if m.DeviceID == "" {
+					t.Fatalf("measurement without device: %+v", m)
+				}
+			}
+		}
+	})
+}
