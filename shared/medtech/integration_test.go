@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"sync/atomic"
@@ -96,10 +97,17 @@ func TestProcessor_RealFHIR(t *testing.T) {
 	}
 }
 
-// BenchmarkProcessorRealFHIR processes batches of seed messages (1,000 per
-// invocation, identities cached after the first) against the FHIR dev
-// server and reports messages/s and FHIR requests per 1,000 messages.
+// BenchmarkProcessorRealFHIR processes batches of seed messages (100 or
+// 1,000 per invocation, identities cached after the first) against the
+// FHIR dev server and reports messages/s and FHIR requests per 1,000
+// messages.
 func BenchmarkProcessorRealFHIR(b *testing.B) {
+	for _, batch := range []int{100, 1000} {
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) { benchmarkRealFHIR(b, batch) })
+	}
+}
+
+func benchmarkRealFHIR(b *testing.B, batch int) {
 	c, device, _ := realFHIR(b)
 	counter := &countingFHIR{FHIR: c}
 	dev, fh := writeMappingsB(b)
@@ -113,7 +121,6 @@ func BenchmarkProcessorRealFHIR(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	const batch = 1000
 	base := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
 	round := 0
 	next := func() []event.Message {
@@ -138,7 +145,7 @@ func BenchmarkProcessorRealFHIR(b *testing.B) {
 		n++
 	}
 	b.ReportMetric(float64(n*batch)/time.Since(start).Seconds(), "msgs/s")
-	b.ReportMetric(float64(counter.requests.Load())/float64(n), "requests/1000msgs")
+	b.ReportMetric(float64(counter.requests.Load())*1000/float64(n*batch), "requests/1000msgs")
 }
 
 func writeMappingsB(b *testing.B) (string, string) {
