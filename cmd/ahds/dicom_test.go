@@ -4,10 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/ahds-events/ahds/shared/dicomweb"
+	"github.com/ahds-events/ahds/shared/fhir"
+	"github.com/ahds-events/ahds/shared/imaging/synth"
+	"github.com/ahds-events/ahds/tests/stack"
 )
 
 // tinyStudy returns the path of the worked example's metadata, failing in CI
@@ -140,5 +148,95 @@ func TestDicomImagingStudy_Errors(t *testing.T) {
 				t.Errorf("stderr %q does not start with error:", errs)
 			}
 		})
+	}
+}
+
+func TestDicomCatchup_Usage(t *testing.T) {
+	tests := []struct {
+		name     string
+		env      map[string]string
+		args     []string
+		wantCode int
+		wantErr  string
+	}{
+		{"bad from", nil, []string{"catchup", "--from", "x"}, 2, "--from"},
+		{"negative to", nil, []string{"catchup", "--to", "-1"}, 2, "--to"},
+		{"extra argument", nil, []string{"catchup", "now"}, 2, "unexpected argument"},
+		{"no service", nil, []string{"catchup"}, 1, "DICOM_SERVICE_URL: required"},
+		{"no fhir", map[string]string{"DICOM_SERVICE_URL": "http://127.0.0.1:1"}, []string{"catchup"}, 1, "FHIR_BASE_URL is not set"},
+		{"no storage", map[string]string{"DICOM_SERVICE_URL": "http://127.0.0.1:1", "FHIR_BASE_URL": "http://127.0.0.1:2"}, []string{"catchup"}, 1, "AzureWebJobsStorage is not set"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errs := dicomCLI(t, tt.env, "", tt.args...)
+			if code != tt.wantCode || !strings.Contains(errs, tt.wantErr) || out != "" {
+				t.Errorf("runDicom(%q) = %d, stdout %q, stderr %q; want %d with %q", tt.args, code, out, errs, tt.wantCode, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestDicomCatchup_Stack(t *testing.T) {
+	ep := stack.Require(t)
+	ctx := t.Context()
+	dc, err := dicomweb.New(ep.Orthanc, dicomweb.Options{Kind: dicomweb.KindOrthanc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := dc.Latest(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	study := fmt.Sprintf("1.2.826.0.1.3680043.8.498.9401.%d", time.Now().UnixNano()%1e12)
+	files, err := synth.Files(synth.CTStudy(study, "CLI-"+study[len(study)-6:], 2, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := dc.Store(ctx, "", "", files...); err != nil || res.Status != 200 {
+		t.Fatalf("store: %+v, %v", res, err)
+	}
+	t.Cleanup(func() { _ = dc.DeleteStudy(context.Background(), "", study) })
+	env := map[string]string{
+		"DICOM_SERVICE_URL": ep.Orthanc, "DICOM_SERVICE_KIND": "orthanc", "FHIR_BASE_URL": ep.FHIR,
+		"AzureWebJobsStorage":        ep.Storage,
+		"DICOM_CHECKPOINT_CONTAINER": fmt.Sprintf("clicp%d", time.Now().UnixNano()%1e9),
+	}
+	from := fmt.Sprint(before)
+
+	code, out, errs := dicomCLI(t, env, "", "catchup", "--dry-run", "--from", from)
+	if code != 0 && code != 3 || !strings.Contains(out, "Microsoft.Default\t"+study+"\n") || !strings.Contains(errs, "(dry run)") {
+		t.Fatalf("dry run: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	fc, err := fhir.New(ep.FHIR, fhir.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func() int {
+		n := 0
+		_ = fc.Search(ctx, "ImagingStudy", url.Values{"identifier": {"urn:dicom:uid|urn:oid:" + study}}, func(json.RawMessage) error { n++; return nil })
+		return n
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("dry run wrote %d ImagingStudy", n)
+	}
+	// The checkpoint starts at 0: set it with a first run limited by --to.
+	code, _, errs = dicomCLI(t, env, "", "catchup", "--from", "0", "--to", from, "--concurrency", "4")
+	if code != 0 && code != 3 {
+		t.Fatalf("seed run: exit %d: %s", code, errs)
+	}
+	code, _, errs = dicomCLI(t, env, "", "catchup")
+	if code != 0 && code != 3 {
+		t.Fatalf("run: exit %d: %s", code, errs)
+	}
+	if n := count(); n != 1 {
+		t.Errorf("after catch-up %d ImagingStudy for the study, want 1", n)
+	}
+	if !strings.Contains(errs, "catch-up: checkpoint "+from+" → ") || !strings.Contains(errs, "catch-up: ") {
+		t.Errorf("summary missing: %s", errs)
+	}
+	// Nothing left: the next run starts at the stored checkpoint and ends at once.
+	code, _, errs = dicomCLI(t, env, "", "catchup")
+	if code != 0 || !strings.Contains(errs, " 0 stud(ies)") {
+		t.Errorf("third run: exit %d: %s", code, errs)
 	}
 }
