@@ -210,3 +210,10 @@ func (p *Processor) logStats(ctx context.Context, msgs []event.Message, st *stat
 	}
 	p.log.InfoContext(ctx, "medtech batch processed", attrs...)
 }
+
+// Ready loads the mappings if needed and reports whether a valid pair is
+// active; call it at start-up to surface mapping problems early.
+func (p *Processor) Ready(ctx context.Context) error {
+	_, err := p.mappings.Current(ctx)
+	return err
+}

@@ -238,3 +238,34 @@ func TestExhausted(t *testing.T) {
 		t.Error("Exhausted(nil) != nil")
 	}
 }
+
+func TestProcessor_InvalidMapping(t *testing.T) {
+	dir := t.TempDir()
+	dev, fh := filepath.Join(dir, "d.json"), filepath.Join(dir, "f.json")
+	os.WriteFile(dev, []byte(`{"templateType":"CollectionContent","template":[{"templateType":"Nope","template":{}}]}`), 0o600)
+	os.WriteFile(fh, readTestdata(t, "seed-fhir-mapping.json"), 0o600)
+	clock := seedNow
+	cfg := Config{DeviceMapping: dev, FHIRMapping: fh, Identity: IdentityDirect, MappingRefresh: time.Minute}
+	p, err := NewProcessor(cfg, newMemFHIR(), Options{Logger: slog.New(slog.NewTextHandler(t.Output(), nil)), Now: func() time.Time { return clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Ready(t.Context()); !errors.Is(err, ErrNoMapping) || !strings.Contains(err.Error(), "No match found for template type Nope") {
+		t.Fatalf("Ready = %v, want ErrNoMapping naming the problem", err)
+	}
+	if err := p.Process(t.Context(), []event.Message{seedMessage("d", "p", "2024-01-15T14:30:00Z", 1)}); err == nil || event.IsPermanent(err) {
+		t.Fatalf("Process without mapping = %v, want a transient error", err)
+	}
+	// Fixed after the refresh interval: the new mapping is picked up.
+	os.WriteFile(dev, readTestdata(t, "seed-device-mapping.json"), 0o600)
+	clock = clock.Add(time.Minute)
+	if err := p.Ready(t.Context()); err != nil {
+		t.Fatalf("Ready after fix = %v", err)
+	}
+	// A later invalid change is rejected; the valid mapping stays active.
+	os.WriteFile(dev, []byte(`{}`), 0o600)
+	clock = clock.Add(time.Minute)
+	if err := p.Process(t.Context(), []event.Message{seedMessage("d", "p", "2024-01-15T14:30:00Z", 1)}); err != nil {
+		t.Fatalf("Process with the previous valid mapping = %v", err)
+	}
+}
