@@ -196,7 +196,7 @@ func (p *Processor) logStats(ctx context.Context, msgs []event.Message, st *stat
 		partition = msgs[0].PartitionID
 	}
 	attrs := []any{"partitionId", partition,
-		"MessagesIngested", st.messages, "NormalizedEvent", st.measurements, "DroppedEvent", st.dropped,
+		"MessagesIngested", st.messages, "NormalizedEvent", st.measurements, "MeasurementsCreated", st.measurements, "DroppedEvent", st.dropped,
 		"MeasurementGroup", st.groups, "ObservationsCreated", st.created, "ObservationsUpdated", st.updated,
 		"ObservationsUnchanged", st.unchanged, "FHIRResourceContention", st.contention,
 		"DeadLettered", st.permanent, "TransientFailures", st.transient,

@@ -269,3 +269,23 @@ func TestProcessor_InvalidMapping(t *testing.T) {
 		t.Fatalf("Process with the previous valid mapping = %v", err)
 	}
 }
+
+func TestProcessor_AzureMedTechIdentifierLookup(t *testing.T) {
+	mem := newMemFHIR()
+	value := "patient-12345.SpO2-Monitor-001.heartRate.20240115143000Z.20240115143000Z"
+	mem.put("Observation/legacy-1", map[string]any{"resourceType": "Observation", "id": "legacy-1", "meta": map[string]any{"versionId": "4"},
+		"identifier": []any{map[string]any{"system": ServiceSystem, "value": value}}, "status": "final",
+		"code": map[string]any{"text": "heartRate"}, "effectivePeriod": map[string]any{"start": "2024-01-15T14:30:00.0000000Z", "end": "2024-01-15T14:30:00.0000000Z"},
+		"valueQuantity": map[string]any{"value": 70}})
+	p := newTestProcessor(t, mem, map[string]string{"MEDTECH_IDENTITY_MODE": "Direct", "MEDTECH_OUTPUT_MODE": "azure-medtech"})
+	if err := p.Process(t.Context(), []event.Message{seedMessage("SpO2-Monitor-001", "patient-12345", "2024-01-15T14:30:00.000Z", 72)}); err != nil {
+		t.Fatalf("Process = %v", err)
+	}
+	o := mem.get("Observation/legacy-1")
+	if o["meta"].(map[string]any)["versionId"] != "5" || o["status"] != "amended" || o["valueQuantity"].(map[string]any)["value"] != 72.0 {
+		t.Errorf("legacy observation not merged: %v", o)
+	}
+	if mem.get("Observation/89283930f407bf9299233911a9fb72fb221485e8621a8e2d469a8ad00445ee6e") != nil {
+		t.Error("a duplicate was created under the computed id")
+	}
+}
