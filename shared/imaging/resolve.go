@@ -48,6 +48,19 @@ func (s *Service) resolvePatient(ctx context.Context, p PatientInfo) (string, er
 		return "", err
 	}
 	if len(matches) > 1 {
+		// After a merge both Patients may carry the identifier: prefer the
+		// ones not replaced by another.
+		var live []*found
+		for _, m := range matches {
+			if replacedBy(m.raw) == "" {
+				live = append(live, m)
+			}
+		}
+		if len(live) == 1 {
+			matches = live
+		}
+	}
+	if len(matches) > 1 {
 		return "", event.Permanent(&MappingError{Code: "ambiguous-patient",
 			Msg: fmt.Sprintf("%d Patient resources carry the study's patient identifier", len(matches))})
 	}

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+
 	"github.com/ahds-events/ahds/shared/dicomweb"
 	"github.com/ahds-events/ahds/shared/event"
 	"github.com/ahds-events/ahds/shared/fhir"
@@ -183,4 +185,22 @@ func (s *Service) logEvent(ctx context.Context, ev DicomEvent, start time.Time, 
 	default:
 		s.log.ErrorContext(ctx, "dicom event failed; will be retried", append(attrs, "error", err.Error())...)
 	}
+}
+
+// Config returns the service's settings.
+func (s *Service) Config() Config { return s.cfg }
+
+// NewFromEnv builds the Service the function app runs: settings from getenv
+// (dicom.md §2), a DICOMweb client using cred for non-local services (nil:
+// no token), and the given FHIR client.
+func NewFromEnv(getenv func(string) string, cred azcore.TokenCredential, fhirc FHIR, log *slog.Logger) (*Service, error) {
+	cfg, err := LoadConfig(getenv)
+	if err != nil {
+		return nil, err
+	}
+	dc, err := NewDICOMClient(cfg, dicomweb.Options{Credential: cred, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	return NewService(cfg, dc, fhirc, log), nil
 }
