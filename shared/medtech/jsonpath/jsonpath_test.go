@@ -61,6 +61,15 @@ func TestSelect(t *testing.T) {
 		{"dollar name", "$x", ``},
 		{"trailing spaces", "$.Body.deviceId   ", `"d1"`},
 		{"object vs scalar only ne", "$..[?(@.data != 1)].deviceId", `"d1"`},
+		{"spaces around quoted", "$.Body[  'deviceId'  ]", `"d1"`},
+		{"spaces in index", "$.Body.n[  1  ]", `2`},
+		{"spaces in union", "$.Body.n[   4  ,   0   ]", `5 | 1`},
+		{"spaces in slice", "$.Body.n[ : 2 : ]", `1 | 2`},
+		{"dot bracket star", "$.Body.n.[*]", `1 | 2 | 3 | 4 | 5`},
+		{"quoted star is a name", "$.Body['*']", ``},
+		{"filter with spaces", "$.Body.data[ ?( @.systolic=='122' ) ].diastolic", `"82"`},
+		{"scan in filter", "$.Body[?(@..systolic)]", ``},
+		{"ne null", "$.Body.data[?(@.date<>null)].systolic", `"120"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,7 +95,7 @@ func TestSelect(t *testing.T) {
 func TestCompileErrors(t *testing.T) {
 	for _, give := range []string{
 		"$.", "$.a b", "$[", "$['a", "$['a\\q']", "$[1:2:0]", "$[?(@.a ==)]", "$[?(@.a == 1", "$[a]", "$[1]x",
-		"$[?(@.a =~ /(?=x)/)]", "$[?(@.a == 1&&@.b)]", "$[?(@.a ~ 1)]",
+		"$[?(@.a =~ /(?=x)/)]", "$[?(@.a == 1&&@.b)]", "$[?(@.a ~ 1)]", "$ .Blah", "$. Blah", "[]", "]", "[1]Blah", "Blah[[0]]", "Blah[0",
 	} {
 		if _, err := Compile(give); err == nil {
 			t.Errorf("Compile(%q) = nil error, want error", give)
