@@ -50,6 +50,10 @@ func TestSelect(t *testing.T) {
 		{"int equals float", "$..[?(@.flt == 1)].deviceId", `"d1"`},
 		{"no coercion string number", "$..[?(@.heartrate == 203)].deviceId", ``},
 		{"number vs string compare", "$..[?(@.z < '1')].deviceId", `"d1"`},
+		{"string vs number compares numbers", "$.Body.data[?(@.systolic > 121)].diastolic", `"82"`},
+		{"string vs number compares numbers 2", "$.Body.data[?(@.systolic >= 120)].diastolic", `"80" | "82"`},
+		{"string vs string ordinal", "$.Body.data[?(@.systolic > '1210')].diastolic", `"82"`},
+		{"string vs bool", "$.Body.data[?(@.systolic != true)].diastolic", `"80" | "82"`},
 		{"existence of null false zero empty", "$..[?(@.nul && @.f && @.z && @.e)].deviceId", `"d1"`},
 		{"date equals iso", "$..[?(@.when == '2024-01-15T14:30:00Z')].deviceId", `"d1"`},
 		{"date strict not equal", "$..[?(@.when === '2024-01-15T14:30:00Z')].deviceId", ``},
@@ -105,7 +109,7 @@ func TestCompileErrors(t *testing.T) {
 
 func TestEvalErrors(t *testing.T) {
 	root, _ := jsontree.ParseString(doc)
-	for _, give := range []string{"$.Body.n[-1]", "$.Body.n[?(@ > 'abc')]"} {
+	for _, give := range []string{"$.Body.n[-1]", "$.Body.n[?(@ > 'abc')]", "$.Body.n[?(@ > '2.5')]", "$..[?(@.deviceId > 1)]", "$.Body.data[?(@.date > 1)]"} {
 		p, err := Compile(give)
 		if err != nil {
 			t.Fatalf("Compile(%q) = %v", give, err)

@@ -97,6 +97,11 @@ func (c *comparison) match(root, t *jsontree.Value) (bool, error) {
 	return false, nil
 }
 
+func (c *comparison) leftLiteral() bool {
+	_, ok := c.left.(literal)
+	return ok
+}
+
 func scalar(v *jsontree.Value) bool { return v.Kind != jsontree.Array && v.Kind != jsontree.Object }
 
 // matchTokens compares one pair; a literal right operand is never a Date.
@@ -129,7 +134,7 @@ func (c *comparison) matchTokens(l, r *jsontree.Value, lit bool) (bool, error) {
 	case opStrictNe:
 		return !equalsStrict(l, r, lit), nil
 	}
-	n, err := compare(l, r, lit)
+	n, err := compare(l, r, c.leftLiteral(), lit)
 	if err != nil {
 		return false, err
 	}
@@ -251,11 +256,17 @@ func cmpOrdered[T int64 | string](a, b T) int {
 }
 
 // compare orders two scalars as Json.NET's JValue.CompareTo does: by the
-// left operand's kind, converting the right operand to it.
-func compare(l, r *jsontree.Value, lit bool) (int, error) {
+// left operand's kind, except that a string left operand takes the right
+// operand's kind (so "26" > 3 compares numbers); each side is converted to
+// that kind, and a failed conversion is an evaluation error. litL/litR
+// mark query literals, whose strings are never Date values.
+func compare(l, r *jsontree.Value, litL, litR bool) (int, error) {
 	lk, lt := kindOf(l)
 	rk, rt := kindOf(r)
-	if lit && r.Kind == jsontree.String {
+	if litL && l.Kind == jsontree.String {
+		lk = tokenKind(jsontree.String)
+	}
+	if litR && r.Kind == jsontree.String {
 		rk = tokenKind(jsontree.String)
 	}
 	switch {
@@ -266,54 +277,58 @@ func compare(l, r *jsontree.Value, lit bool) (int, error) {
 	case lk == tokenKind(jsontree.Null):
 		return -1, nil
 	}
-	switch lk {
+	ck := lk
+	if lk == tokenKind(jsontree.String) && rk != lk {
+		ck = rk
+	}
+	switch ck {
 	case tokenKind(jsontree.Int), tokenKind(jsontree.Float):
-		switch rk {
-		case tokenKind(jsontree.Int), tokenKind(jsontree.Float):
+		if lk == tokenKind(jsontree.Int) && rk == tokenKind(jsontree.Int) {
 			return compareNumbers(l, r), nil
-		case tokenKind(jsontree.Bool):
-			b := 0.0
-			if r.Bool {
-				b = 1
-			}
-			return cmpFloat(l.Float64(), b), nil
-		case tokenKind(jsontree.String):
-			f, err := strconv.ParseFloat(strings.TrimSpace(r.Str), 64)
+		}
+		if ck == tokenKind(jsontree.Int) && lk != tokenKind(jsontree.Float) && rk != tokenKind(jsontree.Float) {
+			a, err := toInt64(l, lk)
 			if err != nil {
-				return 0, fmt.Errorf("cannot compare number %s with string %q", l.Str, r.Str)
+				return 0, err
 			}
-			return cmpFloat(l.Float64(), f), nil
+			b, err := toInt64(r, rk)
+			if err != nil {
+				return 0, err
+			}
+			return cmpOrdered(a, b), nil
 		}
-		return 0, fmt.Errorf("cannot compare number %s with a date", l.Str)
+		a, err := toDouble(l, lk)
+		if err != nil {
+			return 0, err
+		}
+		b, err := toDouble(r, rk)
+		if err != nil {
+			return 0, err
+		}
+		return cmpFloat(a, b), nil
 	case tokenKind(jsontree.String):
-		return cmpOrdered(l.Str, text(r, rk, rt)), nil
+		return cmpOrdered(l.Str, r.Str), nil
 	case tokenKind(jsontree.Bool):
-		var b bool
-		switch rk {
-		case tokenKind(jsontree.Bool):
-			b = r.Bool
-		case tokenKind(jsontree.Int), tokenKind(jsontree.Float):
-			b = r.Float64() != 0
-		case tokenKind(jsontree.String):
-			switch strings.ToLower(strings.TrimSpace(r.Str)) {
-			case "true":
-				b = true
-			case "false":
-			default:
-				return 0, fmt.Errorf("cannot compare boolean with string %q", r.Str)
-			}
-		default:
-			return 0, fmt.Errorf("cannot compare boolean with a date")
+		a, err := toBool(l, lk)
+		if err != nil {
+			return 0, err
 		}
-		return cmpOrdered(boolInt(l.Bool), boolInt(b)), nil
+		b, err := toBool(r, rk)
+		if err != nil {
+			return 0, err
+		}
+		return cmpOrdered(boolInt(a), boolInt(b)), nil
 	default: // date
+		if lk != kindDate {
+			return 0, fmt.Errorf("cannot compare %s %q with a date", jsontree.Kind(lk), l.Str)
+		}
 		var t time.Time
 		switch rk {
 		case kindDate:
 			t = rt
 		case tokenKind(jsontree.String):
 			var ok bool
-			if t, ok = jsontree.DateValue(r.Str); !ok {
+			if t, ok = jsontree.DateValue(strings.TrimSpace(r.Str)); !ok {
 				return 0, fmt.Errorf("cannot compare date with string %q", r.Str)
 			}
 		default:
@@ -323,27 +338,69 @@ func compare(l, r *jsontree.Value, lit bool) (int, error) {
 	}
 }
 
+// toInt64 is Convert.ToInt64 for the operand kinds that reach it.
+func toInt64(v *jsontree.Value, k tokenKind) (int64, error) {
+	switch k {
+	case tokenKind(jsontree.Int):
+		n, ok := v.Int64()
+		if !ok {
+			return 0, fmt.Errorf("integer %s is outside the int64 range", v.Str)
+		}
+		return n, nil
+	case tokenKind(jsontree.Bool):
+		return boolInt(v.Bool), nil
+	case tokenKind(jsontree.String):
+		n, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimSpace(v.Str), "+"), 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("cannot compare string %q as an integer", v.Str)
+		}
+		return n, nil
+	}
+	return 0, fmt.Errorf("cannot compare a date as an integer")
+}
+
+// toDouble is Convert.ToDouble for the operand kinds that reach it.
+func toDouble(v *jsontree.Value, k tokenKind) (float64, error) {
+	switch k {
+	case tokenKind(jsontree.Int), tokenKind(jsontree.Float):
+		return v.Float64(), nil
+	case tokenKind(jsontree.Bool):
+		return float64(boolInt(v.Bool)), nil
+	case tokenKind(jsontree.String):
+		s := strings.ReplaceAll(strings.TrimSpace(v.Str), ",", "")
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil || strings.ContainsAny(s, "xXpP_") {
+			return 0, fmt.Errorf("cannot compare string %q as a number", v.Str)
+		}
+		return f, nil
+	}
+	return 0, fmt.Errorf("cannot compare a date as a number")
+}
+
+// toBool is Convert.ToBoolean for the operand kinds that reach it.
+func toBool(v *jsontree.Value, k tokenKind) (bool, error) {
+	switch k {
+	case tokenKind(jsontree.Bool):
+		return v.Bool, nil
+	case tokenKind(jsontree.Int), tokenKind(jsontree.Float):
+		return v.Float64() != 0, nil
+	case tokenKind(jsontree.String):
+		switch strings.ToLower(strings.TrimSpace(v.Str)) {
+		case "true":
+			return true, nil
+		case "false":
+			return false, nil
+		}
+		return false, fmt.Errorf("cannot compare string %q as a boolean", v.Str)
+	}
+	return false, fmt.Errorf("cannot compare a date as a boolean")
+}
+
 func boolInt(b bool) int64 {
 	if b {
 		return 1
 	}
 	return 0
-}
-
-// text is Convert.ToString of a scalar under the invariant culture.
-func text(v *jsontree.Value, k tokenKind, t time.Time) string {
-	switch k {
-	case kindDate:
-		return t.Format("01/02/2006 15:04:05")
-	case tokenKind(jsontree.Bool):
-		if v.Bool {
-			return "True"
-		}
-		return "False"
-	case tokenKind(jsontree.Float):
-		return jsontree.FormatFloat(v.Float64())
-	}
-	return v.Str
 }
 
 // parseValue parses a literal operand: 'string', number, true, false,
