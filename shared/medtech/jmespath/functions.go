@@ -448,4 +448,3 @@ func fnToNumber(a []*jsontree.Value, _ []*node) (*jsontree.Value, error) {
 func fnType(a []*jsontree.Value, _ []*node) (*jsontree.Value, error) {
 	return jsontree.NewString(typeName(a[0])), nil
 }
-
