@@ -379,3 +379,8 @@ func CompareUID(a, b string) int {
 	}
 	return strings.Compare(oa, ob)
 }
+
+// DeadLetterDetail gives the dead-letter record the failure code.
+func (e *MappingError) DeadLetterDetail() map[string]string {
+	return map[string]string{"reason": e.Code}
+}

@@ -273,3 +273,44 @@ func TestService_PermanentFailures(t *testing.T) {
 		t.Errorf("%d ImagingStudy written", n)
 	}
 }
+
+func TestService_PatientUpdateAndIssuer(t *testing.T) {
+	s := newStackEnv(t, map[string]string{"DICOM_PATIENT_UPDATE": "true", "DICOM_PATIENT_ID_SYSTEM": "urn:test:pid"})
+	ctx := t.Context()
+	study := uniq("1.2.826.0.1.3680043.8.498.9105")
+	pid := "UPD-" + study[len(study)-6:]
+	// An existing Patient with another name and a telecom the handler must keep.
+	body := `{"resourceType":"Patient","identifier":[{"system":"urn:test:pid","value":"` + pid + `"}],` +
+		`"name":[{"family":"Old"},{"family":"Alias"}],"telecom":[{"system":"phone","value":"1"}],"gender":"male"}`
+	resp, err := s.fhir.Create(ctx, "Patient", []byte(body), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ptID := idOf(resp)
+	ins := synth.CTStudy(study, pid, 1, 1)
+	t.Cleanup(func() { _ = s.dicom.DeleteStudy(context.Background(), "", study) })
+	s.store(t, ins...)
+	if err := s.svc.HandleEvent(ctx, s.dicomEvent("u1", "Created", ins[0])); err != nil {
+		t.Fatal(err)
+	}
+	if ref := s.one(t, study)["subject"].(map[string]any)["reference"]; ref != "Patient/"+ptID {
+		t.Errorf("subject = %v, want the existing Patient/%s", ref, ptID)
+	}
+	got, err := s.fhir.Read(ctx, "Patient", ptID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"family":"Synthetic"`, `"family":"Alias"`, `"telecom"`, `"gender":"other"`, `"birthDate":"1970-01-01"`} {
+		if !strings.Contains(strings.ReplaceAll(string(got.Body), " ", ""), want) {
+			t.Errorf("updated Patient lacks %s: %s", want, got.Body)
+		}
+	}
+	v := got.VersionID
+	// A second rebuild changes nothing.
+	if err := s.svc.HandleEvent(ctx, s.dicomEvent("u2", "Created", ins[0])); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := s.fhir.Read(ctx, "Patient", ptID); again.VersionID != v {
+		t.Errorf("Patient rewritten without change: version %s → %s", v, again.VersionID)
+	}
+}
