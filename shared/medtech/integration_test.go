@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -161,3 +162,55 @@ func writeMappingsB(b *testing.B) (string, string) {
 }
 
 func writeFile(path string, b []byte) error { return os.WriteFile(path, b, 0o600) }
+
+// TestProcessor_RealFHIRSampledData writes case05's hourly SampledData
+// Observation in both output modes and merges a second reading into it.
+func TestProcessor_RealFHIRSampledData(t *testing.T) {
+	c, _, tag := realFHIR(t)
+	for _, mode := range []string{"fhir", "azure-medtech"} {
+		t.Run(mode, func(t *testing.T) {
+			dir := t.TempDir()
+			dev, fh := dir+"/d.json", dir+"/f.json"
+			if err := writeFile(dev, readCase(t, "case05-end-to-end-bloodpressure-sampleddata", "devicecontent.json")); err != nil {
+				t.Fatal(err)
+			}
+			if err := writeFile(fh, readCase(t, "case05-end-to-end-bloodpressure-sampleddata", "fhirmapping.json")); err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := LoadConfig(func(k string) string {
+				return map[string]string{"MEDTECH_DEVICE_MAPPING": dev, "MEDTECH_FHIR_MAPPING": fh, "MEDTECH_IDENTITY_MODE": "Direct", "MEDTECH_OUTPUT_MODE": mode}[k]
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := NewProcessor(cfg, c, Options{Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			device := "abc-" + tag + "-" + mode
+			msg := func(at, sys string) event.Message {
+				return event.Message{Body: []byte(`{"systolic":"` + sys + `","diastolic":"80","device":"` + device + `","date":"` + at + `","patient":"pt-` + tag + `"}`)}
+			}
+			if err := p.Process(t.Context(), []event.Message{msg("2023-10-09T19:18:23Z", "60")}); err != nil {
+				t.Fatalf("Process = %v", err)
+			}
+			if err := p.Process(t.Context(), []event.Message{msg("2023-10-09T19:20:00Z", "61")}); err != nil {
+				t.Fatalf("second Process = %v", err)
+			}
+			value := "pt-" + tag + "." + device + ".bloodpressure.20231009190000Z.20231009195959Z"
+			r, err := c.Read(t.Context(), "Observation", HashID(ServiceSystem, value))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var o Observation
+			if err := json.Unmarshal(r.Body, &o); err != nil {
+				t.Fatal(err)
+			}
+			validateR4(t, json.RawMessage(r.Body))
+			tokens := strings.Fields(o.Component[1].SampledData.Data)
+			if o.Status != "amended" || len(tokens) != 3600 || tokens[1103] != "60" || tokens[1200] != "61" {
+				t.Errorf("merged observation: status %s, %d tokens", o.Status, len(tokens))
+			}
+		})
+	}
+}
