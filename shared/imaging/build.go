@@ -210,6 +210,10 @@ func (st *Study) fill(first Dataset, ordered []*seriesAcc, opts BuildOptions, wa
 		st.Accession.Value = acc
 		if items := first.Items(TagIssuerOfAccessionNumberSequence); len(items) > 0 {
 			st.Accession.System = items[0].Str(TagLocalNamespaceEntityID)
+			if !validURI(st.Accession.System) {
+				warn("invalid-issuer", TagIssuerOfAccessionNumberSequence, firstIdx, "LocalNamespaceEntityID is not a URI, accession without system")
+				st.Accession.System = ""
+			}
 		}
 		is.Identifier = append(is.Identifier, Identifier{
 			Type:   &CodeableConcept{Coding: []Coding{{System: SystemV2_0203, Code: "ACSN"}}},

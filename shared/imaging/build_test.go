@@ -269,3 +269,27 @@ func containsPrefix(list []string, p string) bool {
 	}
 	return false
 }
+
+func TestBuild_OddValuesStayValidR4(t *testing.T) {
+	meta := `[{"0020000D":{"Value":["1.2.3"]},"0020000E":{"Value":["1.2.3.1"]},"00080018":{"Value":["1.2.3.1.1"]},
+	  "00080016":{"Value":["1.2.840.10008.5.1.4.1.1.7"]},"00100020":{"Value":["P"]},"00080060":{"Value":["C  T"]},
+	  "00080050":{"Value":["A 1"]},"00080051":{"Value":[{"00400031":{"Value":["not a uri"]}}]},
+	  "00081032":{"Value":[{"00080100":{"Value":["X  Y"]},"00080102":{"Value":["LOCAL SCHEME"]}}]},
+	  "00200011":{"Value":[-1]},"00200013":{"Value":["1.5"]},"00080201":{"Value":["+2500"]},
+	  "00080020":{"Value":["20240101"]},"00080030":{"Value":["1200"]},"00100010":{"Value":[{"Ideographic":"x"}]}}]`
+	st, warns := buildOne(t, meta)
+	is := st.ImagingStudy
+	if is.Series[0].Modality.Code != "C T" || is.ProcedureCode[0].Coding[0].Code != "X Y" || is.ProcedureCode[0].Coding[0].System != "LOCALSCHEME" {
+		t.Errorf("codes not normalised: %+v %+v", is.Series[0].Modality, is.ProcedureCode)
+	}
+	if st.Accession != (Accession{Value: "A 1"}) || is.Started != "2024-01-01T12:00:00Z" || is.Series[0].Number != nil {
+		t.Errorf("accession %+v started %q number %v", st.Accession, is.Started, is.Series[0].Number)
+	}
+	for _, w := range []string{"invalid-issuer", "invalid-number: (0020,0011)", "invalid-number: (0020,0013)", "invalid-timezone-offset"} {
+		if !containsPrefix(warns, w) {
+			t.Errorf("warnings %q lack %s", warns, w)
+		}
+	}
+	pt, _ := NewPatient(st.Patient, PatientOptions{UseIssuer: true})
+	validateR4(t, mustJSON(t, pt))
+}

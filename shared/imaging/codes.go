@@ -3,6 +3,7 @@ package imaging
 import (
 	"regexp"
 	"strings"
+	"unicode"
 )
 
 // Code systems used by the mapping.
@@ -50,22 +51,32 @@ func codingSystem(designator string, schemes []Dataset) string {
 // from CodeMeaning. ok is false when the item has neither code nor display.
 func codedItem(it Dataset, schemes []Dataset) (Coding, bool) {
 	c := Coding{
-		System:  codingSystem(it.Str(TagCodingSchemeDesignator), schemes),
+		System:  uriText(codingSystem(it.Str(TagCodingSchemeDesignator), schemes)),
 		Version: it.Str(TagCodingSchemeVersion),
-		Code:    it.Str(TagCodeValue),
+		Code:    codeText(it.Str(TagCodeValue)),
 		Display: it.Str(TagCodeMeaning),
 	}
 	if c.Code == "" {
-		c.Code = it.Str(TagLongCodeValue)
+		c.Code = codeText(it.Str(TagLongCodeValue))
 	}
 	if c.Code == "" {
-		c.Code = it.Str(TagURNCodeValue)
+		c.Code = uriText(it.Str(TagURNCodeValue))
 	}
 	return c, c.Code != "" || c.Display != ""
 }
 
+// codeText makes a value a valid FHIR code: single spaces between
+// non-space runs.
+func codeText(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// uriText makes a value a valid FHIR uri: no whitespace.
+func uriText(s string) string { return strings.Join(strings.Fields(s), "") }
+
+// validURI reports whether s can be a FHIR uri as is.
+func validURI(s string) bool { return !strings.ContainsFunc(s, unicode.IsSpace) }
+
 // modalityCoding is the DCM coding of a modality code.
-func modalityCoding(m string) Coding { return Coding{System: SystemDCM, Code: m} }
+func modalityCoding(m string) Coding { return Coding{System: SystemDCM, Code: codeText(m)} }
 
 type sct struct{ code, display string }
 

@@ -10,14 +10,15 @@ import (
 type PatientOptions struct {
 	// System is DICOM_PATIENT_ID_SYSTEM; empty means no system.
 	System string
-	// UseIssuer takes IssuerOfPatientID as the system when present.
+	// UseIssuer takes IssuerOfPatientID as the system when present (and
+	// usable as a URI: without whitespace).
 	UseIssuer bool
 }
 
 // PatientIdentifier returns the Patient identifier (P5.1).
 func PatientIdentifier(p PatientInfo, o PatientOptions) Identifier {
 	sys := o.System
-	if o.UseIssuer && p.Issuer != "" {
+	if o.UseIssuer && p.Issuer != "" && validURI(p.Issuer) {
 		sys = p.Issuer
 	}
 	return Identifier{System: sys, Value: p.ID}
