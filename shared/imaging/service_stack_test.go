@@ -314,3 +314,46 @@ func TestService_PatientUpdateAndIssuer(t *testing.T) {
 		t.Errorf("Patient rewritten without change: version %s → %s", v, again.VersionID)
 	}
 }
+
+// The handler writes what the preview shows (references aside).
+func TestService_WritesWhatPreviewShows(t *testing.T) {
+	s := newStackEnv(t, map[string]string{"DICOM_BASEDON_LOOKUP": "false"})
+	ctx := t.Context()
+	study := uniq("1.2.826.0.1.3680043.8.498.9106")
+	ins := synth.Study(study, "PV-"+study[len(study)-6:],
+		synth.SeriesSpec{Modality: "CT", Description: "Axial", BodyPart: "HEAD", Instances: 3},
+		synth.SeriesSpec{Modality: "SR", Description: "Report", Instances: 1},
+		synth.SeriesSpec{Modality: "CT", Description: "Scout", BodyPart: "unknown part", Instances: 2})
+	t.Cleanup(func() { _ = s.dicom.DeleteStudy(context.Background(), "", study) })
+	s.store(t, ins...)
+	if err := s.svc.HandleEvent(ctx, s.dicomEvent("pv", "Created", ins[0])); err != nil {
+		t.Fatal(err)
+	}
+	meta, err := s.dicom.StudyMetadata(ctx, "", study)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := Preview(meta, PreviewOptions{Address: s.dicom.Base("")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b struct {
+		Entry []struct {
+			Resource map[string]json.RawMessage `json:"resource"`
+		} `json:"entry"`
+	}
+	if err := json.Unmarshal(out, &b); err != nil {
+		t.Fatal(err)
+	}
+	want := b.Entry[0].Resource
+	stored := s.one(t, study)
+	raw, _ := json.Marshal(stored)
+	var got map[string]json.RawMessage
+	_ = json.Unmarshal(raw, &got)
+	want["subject"], want["endpoint"] = got["subject"], got["endpoint"]
+	wb, _ := canonical(want)
+	gb, _ := canonical(got)
+	if string(wb) != string(gb) || metaSource(got) != metaSource(want) {
+		t.Errorf("stored ImagingStudy differs from the preview:\nstored  %s\npreview %s", gb, wb)
+	}
+}
