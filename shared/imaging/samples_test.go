@@ -54,7 +54,9 @@ func TestPreview_PublicSamples(t *testing.T) {
 		instances    int
 	}{
 		{"microsoft-dicom-server sample study", "preview-microsoft-dicom-server.json",
-			func(t *testing.T) []byte { return csvMetadata(t, readCase(t, "microsoft-dicom-server", "dicom-metadata.csv")) }, 3},
+			func(t *testing.T) []byte {
+				return csvMetadata(t, readCase(t, "microsoft-dicom-server", "dicom-metadata.csv"))
+			}, 3},
 		{"chinlinlee example instance", "preview-chinlinlee.json", func(t *testing.T) []byte {
 			one := readCase(t, "chinlinlee-dicomjson-to-fhir", "example-dicomjson.json")
 			return append(append([]byte("["), one...), ']')
