@@ -66,7 +66,7 @@ func (b Builder) Apply(groups []Resolved, existing map[string]*Observation, issu
 				next, _, err = b.Merge(cur, g)
 			}
 			if err != nil {
-				errs = append(errs, GroupError{Sources: g.Sources, Err: asError(err)})
+				errs = append(errs, GroupError{Sources: g.Sources, Err: asError(err).withGroup(g.Key, t.ID)})
 				continue
 			}
 			cur = next

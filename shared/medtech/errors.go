@@ -54,6 +54,20 @@ type Error struct {
 	Message  string
 	Template *TemplateRef
 	Err      error
+	// Group is the measurement group a mapping or write failure is about
+	// (nil for normalization failures); ObservationID the target resource.
+	Group         *GroupKey
+	ObservationID string
+}
+
+// withGroup returns a copy of e naming a group and target Observation.
+func (e *Error) withGroup(k GroupKey, obsID string) *Error {
+	c := *e
+	c.Group = &k
+	if obsID != "" {
+		c.ObservationID = obsID
+	}
+	return &c
 }
 
 // Error implements error.

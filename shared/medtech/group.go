@@ -91,7 +91,8 @@ func (g Grouper) Group(ms []Measurement) ([]*Group, []GroupError) {
 			if ge == nil {
 				ge = &GroupError{Err: &Error{Name: ErrTemplateNotFound, Stage: StageMapping,
 					Message:  fmt.Sprintf("no CodeValueFhir template for type name '%s'", m.Type),
-					Template: &TemplateRef{Mapping: template.MappingFHIR, Index: -1, TypeName: m.Type}}}
+					Template: &TemplateRef{Mapping: template.MappingFHIR, Index: -1, TypeName: m.Type},
+					Group:    &GroupKey{m.DeviceID, m.Type, m.PatientID, m.EncounterID, m.CorrelationID}}}
 				missing[m.Type] = ge
 			}
 			ge.Sources = appendSource(ge.Sources, m.Source)
@@ -174,7 +175,8 @@ func (g Grouper) split(mg *measurementGroup) ([]*Group, *GroupError) {
 	if period == template.PeriodCorrelationID && mg.key.CorrelationID == "" {
 		ge := &GroupError{Err: &Error{Name: ErrCorrelationIDNotDefined, Stage: StageMapping,
 			Message:  "correlation id grouping requires a correlationId on every measurement",
-			Template: &TemplateRef{Mapping: template.MappingFHIR, Index: mg.tmpl.Index, TypeName: mg.tmpl.TypeName, Field: "periodInterval"}}}
+			Template: &TemplateRef{Mapping: template.MappingFHIR, Index: mg.tmpl.Index, TypeName: mg.tmpl.TypeName, Field: "periodInterval"},
+			Group:    &mg.key}}
 		for _, m := range items {
 			ge.Sources = appendSource(ge.Sources, m.Source)
 		}

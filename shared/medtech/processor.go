@@ -106,23 +106,7 @@ func (p *Processor) Process(ctx context.Context, msgs []event.Message) error {
 		return err
 	}
 	st := &stats{messages: len(msgs)}
-	failed := map[int]error{}
-	fail := func(sources []int, err error) {
-		for _, i := range sources {
-			if _, done := failed[i]; done {
-				continue
-			}
-			var t *transientError
-			if errors.As(err, &t) {
-				failed[i] = fmt.Errorf("message %d: %w", i, err)
-				st.transient++
-			} else {
-				failed[i] = event.Permanent(fmt.Errorf("message %d: %w", i, err))
-				st.permanent++
-				p.logHandled(ctx, err)
-			}
-		}
-	}
+	f := &failures{p: p, ctx: ctx, st: st, failed: map[int]error{}}
 	var ms []Measurement
 	for i, m := range msgs {
 		env, err := MessageEnvelope(m)
@@ -143,7 +127,7 @@ func (p *Processor) Process(ctx context.Context, msgs []event.Message) error {
 			}
 		}
 		if err != nil {
-			fail([]int{i}, err)
+			f.messages([]int{i}, err)
 		}
 	}
 	st.measurements = len(ms)
@@ -151,7 +135,7 @@ func (p *Processor) Process(ctx context.Context, msgs []event.Message) error {
 	builder := Builder{Mode: p.cfg.Mode}
 	groups, gerrs := Grouper{FHIR: active.FHIR, Mode: p.cfg.Mode}.Group(ms)
 	for _, ge := range gerrs {
-		fail(ge.Sources, ge.Err)
+		f.messages(ge.Sources, ge.Err)
 	}
 	st.groups = len(groups)
 	ids, ierrs := p.resolver.resolve(ctx, groups)
@@ -161,17 +145,52 @@ func (p *Processor) Process(ctx context.Context, msgs []event.Message) error {
 			if e, ok := ierrs[i].(*Error); ok && e.Template == nil {
 				e.Template = &TemplateRef{Mapping: "fhir", Index: g.Template.Index, TypeName: g.Template.TypeName}
 			}
-			fail(g.Sources, ierrs[i])
+			f.group(g, "", ierrs[i])
 			continue
 		}
 		resolved = append(resolved, Resolved{Group: g, Identity: ids[i]})
 	}
-	p.write(ctx, builder, resolved, st, fail)
+	p.write(ctx, builder, resolved, st, f)
 	p.logStats(ctx, msgs, st, start)
-	if len(failed) == 0 {
+	if len(f.failed) == 0 {
 		return nil
 	}
-	return &event.BatchError{Failed: failed}
+	return &event.BatchError{Failed: f.failed}
+}
+
+// failures collects an invocation's per-message failures.
+type failures struct {
+	p      *Processor
+	ctx    context.Context
+	st     *stats
+	failed map[int]error
+}
+
+// messages records err for the source messages not yet failed.
+func (f *failures) messages(sources []int, err error) {
+	for _, i := range sources {
+		if _, done := f.failed[i]; done {
+			continue
+		}
+		var t *transientError
+		if errors.As(err, &t) {
+			f.failed[i] = fmt.Errorf("message %d: %w", i, err)
+			f.st.transient++
+		} else {
+			f.failed[i] = event.Permanent(fmt.Errorf("message %d: %w", i, err))
+			f.st.permanent++
+			f.p.logHandled(f.ctx, err)
+		}
+	}
+}
+
+// group records err for a group's source messages, naming the group and
+// target Observation in permanent errors (for the dead-letter key).
+func (f *failures) group(g *Group, obsID string, err error) {
+	if e, ok := err.(*Error); ok {
+		err = e.withGroup(g.Key, obsID)
+	}
+	f.messages(g.Sources, err)
 }
 
 func (p *Processor) logHandled(ctx context.Context, err error) {

@@ -14,7 +14,7 @@ const maxConflictRetries = 2
 
 // write reads the target Observations, merges, and writes the changed ones
 // (medtech.md §14, §16). Failures are reported through fail.
-func (p *Processor) write(ctx context.Context, b Builder, resolved []Resolved, st *stats, fail func([]int, error)) {
+func (p *Processor) write(ctx context.Context, b Builder, resolved []Resolved, st *stats, f *failures) {
 	if len(resolved) == 0 {
 		return
 	}
@@ -32,18 +32,18 @@ func (p *Processor) write(ctx context.Context, b Builder, resolved []Resolved, s
 	for _, r := range resolved {
 		_, id := ObservationIdentifier(r.Group, r.Identity)
 		if err := readErrs[id]; err != nil {
-			fail(r.Group.Sources, err)
+			f.group(r.Group, id, err)
 			continue
 		}
 		pending = append(pending, r)
 	}
 	if p.cfg.IdentifierLookupOnMiss {
-		pending = p.lookupByIdentifier(ctx, pending, existing, fail)
+		pending = p.lookupByIdentifier(ctx, pending, existing, f)
 	}
 	for attempt := 0; len(pending) > 0; attempt++ {
 		targets, errs := b.Apply(pending, existing, p.now())
 		for _, ge := range errs {
-			fail(ge.Sources, ge.Err)
+			f.messages(ge.Sources, ge.Err)
 		}
 		var entries []fhir.Entry
 		var written []*Target
@@ -55,7 +55,7 @@ func (p *Processor) write(ctx context.Context, b Builder, resolved []Resolved, s
 			default:
 				body, err := json.Marshal(t.Result)
 				if err != nil {
-					fail(t.Sources, &Error{Name: ErrFhirRequestFailed, Stage: StageWrite, Message: "encode Observation", Err: err})
+					f.target(t, &Error{Name: ErrFhirRequestFailed, Stage: StageWrite, Message: "encode Observation", Err: err})
 					continue
 				}
 				e := fhir.Entry{Method: "PUT", URL: "Observation/" + t.Result.ID, Resource: body}
@@ -94,16 +94,16 @@ func (p *Processor) write(ctx context.Context, b Builder, resolved []Resolved, s
 			case outcomeConflict:
 				st.contention++
 				if attempt >= maxConflictRetries {
-					fail(t.Sources, &transientError{fmt.Errorf("PUT Observation/%s: conflict persisted after %d retries: %w", t.Result.ID, maxConflictRetries, resultError(results[i]))})
+					f.target(t, &transientError{fmt.Errorf("PUT Observation/%s: conflict persisted after %d retries: %w", t.Result.ID, maxConflictRetries, resultError(results[i]))})
 					continue
 				}
 				conflicts = append(conflicts, t.Result.ID)
 				conflictKeys = append(conflictKeys, t.ID)
 				conflicted[t.ID] = true
 			case outcomeTransient:
-				fail(t.Sources, &transientError{fmt.Errorf("PUT Observation/%s: %w", t.Result.ID, resultError(results[i]))})
+				f.target(t, &transientError{fmt.Errorf("PUT Observation/%s: %w", t.Result.ID, resultError(results[i]))})
 			default:
-				fail(t.Sources, &Error{Name: ErrFhirRequestFailed, Stage: StageWrite, Message: "PUT Observation/" + t.Result.ID, Err: resultError(results[i])})
+				f.target(t, &Error{Name: ErrFhirRequestFailed, Stage: StageWrite, Message: "PUT Observation/" + t.Result.ID, Err: resultError(results[i])})
 			}
 		}
 		if len(conflicts) == 0 {
@@ -123,7 +123,7 @@ func (p *Processor) write(ctx context.Context, b Builder, resolved []Resolved, s
 				continue
 			}
 			if err := readErr[id]; err != nil {
-				fail(r.Group.Sources, err)
+				f.group(r.Group, id, err)
 				continue
 			}
 			next = append(next, r)
@@ -174,7 +174,7 @@ func (p *Processor) readObservations(ctx context.Context, ids []string) (map[str
 
 // lookupByIdentifier finds Observations stored under another id (older
 // MedTech versions) for targets absent by id (medtech.md §16.3).
-func (p *Processor) lookupByIdentifier(ctx context.Context, pending []Resolved, existing map[string]*Observation, fail func([]int, error)) []Resolved {
+func (p *Processor) lookupByIdentifier(ctx context.Context, pending []Resolved, existing map[string]*Observation, f *failures) []Resolved {
 	var ids, values []string
 	asked := map[string]bool{}
 	for _, r := range pending {
@@ -228,7 +228,7 @@ func (p *Processor) lookupByIdentifier(ctx context.Context, pending []Resolved, 
 	for _, r := range pending {
 		_, id := ObservationIdentifier(r.Group, r.Identity)
 		if err := errs[id]; err != nil {
-			fail(r.Group.Sources, err)
+			f.group(r.Group, id, err)
 			continue
 		}
 		out = append(out, r)
@@ -243,4 +243,11 @@ func hasIdentifier(o *Observation, value string) bool {
 		}
 	}
 	return false
+}
+
+// target records err for every group written to one Observation.
+func (f *failures) target(t *Target, err error) {
+	for _, g := range t.Groups {
+		f.group(g, t.ID, err)
+	}
 }
