@@ -164,6 +164,7 @@ type Error struct {
 	Err  error
 }
 
+// Error names the request and the status or transport error.
 func (e *Error) Error() string {
 	if e.Status == 0 {
 		return fmt.Sprintf("dicomweb %s %s: %v", e.Method, e.URL, e.Err)

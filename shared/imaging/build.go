@@ -31,6 +31,7 @@ type Warning struct {
 	Detail string
 }
 
+// String formats the warning as code: tag: instance n: detail.
 func (w Warning) String() string {
 	var b strings.Builder
 	b.WriteString(w.Code)
@@ -55,6 +56,7 @@ type MappingError struct {
 	Msg  string
 }
 
+// Error returns "code: message".
 func (e *MappingError) Error() string { return e.Code + ": " + e.Msg }
 
 // BuildOptions control Build.

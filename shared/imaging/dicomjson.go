@@ -19,6 +19,7 @@ type SyntaxError struct {
 	Msg      string
 }
 
+// Error names the instance and byte offset.
 func (e *SyntaxError) Error() string {
 	if e.Instance >= 0 {
 		return fmt.Sprintf("dicom json: instance %d: offset %d: %s", e.Instance, e.Offset, e.Msg)

@@ -18,6 +18,7 @@ type Key struct {
 	StudyUID  string
 }
 
+// String returns host/partition/study.
 func (k Key) String() string { return k.Host + "/" + k.Partition + "/" + k.StudyUID }
 
 // DicomEvent is a validated AHDS DICOM event.
@@ -39,6 +40,7 @@ type RejectError struct {
 	Msg     string
 }
 
+// Error names the event and the reason.
 func (e *RejectError) Error() string {
 	return "event " + e.EventID + " rejected: " + e.Reason + ": " + e.Msg
 }
