@@ -25,6 +25,8 @@ type registry struct {
 	settle time.Duration
 	sem    chan struct{}
 	run    func(ctx context.Context, k Key) (Outcome, error)
+	// timeout bounds one run, from when it starts (0: none).
+	timeout time.Duration
 	// after replaces time.After in tests; nil means time.After.
 	after func(time.Duration) <-chan time.Time
 
@@ -115,6 +117,11 @@ func (r *registry) execute(ctx context.Context, k Key, st *keyState, j *job, set
 		return
 	}
 	defer func() { <-r.sem }()
+	if r.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, r.timeout)
+		defer cancel()
+	}
 	j.out, j.err = r.run(ctx, k)
 }
 

@@ -2,6 +2,7 @@ package imaging
 
 import (
 	"context"
+	"runtime"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -113,5 +114,35 @@ func TestRegistry_CancelledContext(t *testing.T) {
 	<-j.done
 	if j.err == nil || j.out != OutcomeFailed {
 		t.Errorf("cancelled job = %s, %v", j.out, j.err)
+	}
+}
+
+func TestRegistry_TimeoutStartsWhenRunning(t *testing.T) {
+	release := make(chan struct{})
+	var second atomic.Bool
+	r := newRegistry(0, 1, func(ctx context.Context, k Key) (Outcome, error) {
+		if !second.Swap(true) {
+			<-release // the first run outlives the second's timeout budget
+			return OutcomeUpdated, nil
+		}
+		select {
+		case <-ctx.Done():
+			return OutcomeFailed, ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+			return OutcomeUpdated, nil
+		}
+	})
+	r.timeout = 50 * time.Millisecond
+	k := Key{StudyUID: "1"}
+	a := r.submit(t.Context(), k)
+	for !second.Load() {
+		runtime.Gosched()
+	}
+	b := r.submit(t.Context(), k)
+	time.AfterFunc(100*time.Millisecond, func() { close(release) })
+	<-a.done
+	<-b.done
+	if a.err != nil || b.err != nil {
+		t.Errorf("a = %v, b = %v; want both nil: b waited 100 ms for a, then ran 10 ms of its 50 ms budget", a.err, b.err)
 	}
 }

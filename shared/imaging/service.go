@@ -91,6 +91,7 @@ func NewService(cfg Config, dicom DICOM, fhirc FHIR, log *slog.Logger) *Service 
 		maxc = 8
 	}
 	s.reg = newRegistry(cfg.SettleWindow, maxc, s.rebuild)
+	s.reg.timeout = cfg.RebuildTimeout
 	return s
 }
 
@@ -151,7 +152,10 @@ func (s *Service) Submit(ctx context.Context, k Key) *Pending {
 func (s *Service) submitNow(ctx context.Context, k Key) *Pending { return s.submit(ctx, k, 0) }
 
 func (s *Service) submit(ctx context.Context, k Key, settle time.Duration) *Pending {
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.RebuildTimeout+settle)
+	// The rebuild's own limit (DICOM_REBUILD_TIMEOUT) starts when it runs;
+	// this cap also covers the settle window and waiting for the running
+	// rebuild of the key.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*s.cfg.RebuildTimeout+settle+time.Minute)
 	j := s.reg.submitSettle(rctx, k, settle)
 	go func() { <-j.done; cancel() }()
 	return &Pending{j: j, done: j.done}
