@@ -222,18 +222,10 @@ func (a *App) finish(ctx context.Context, w http.ResponseWriter, inv Invocation,
 	writeJSON(w, http.StatusOK, invokeResponse{Outputs: res.outputs, Logs: res.logs})
 }
 
-// attempt reads Metadata.RetryContext.RetryCount (present only while a retry
-// policy re-invokes) and returns the 1-based attempt number.
+// attempt returns the 1-based attempt number of an invocation.
 func attempt(meta map[string]json.RawMessage) int {
-	raw, ok := meta["RetryContext"]
-	if !ok {
-		return 1
-	}
-	var rc struct{ RetryCount int }
-	if err := json.Unmarshal(unwrapValue(raw), &rc); err != nil {
-		return 1
-	}
-	return rc.RetryCount + 1
+	n, _, _ := retryState(meta)
+	return n + 1
 }
 
 // writeJSON answers with an explicit application/json Content-Type: Go would

@@ -338,3 +338,37 @@ func TestUnwrapValue(t *testing.T) {
 		}
 	}
 }
+
+func TestEventHubBatch_FinalRetryDeadLettersTransientFailures(t *testing.T) {
+	tests := []struct {
+		name     string
+		retry    string
+		err      error
+		wantCode int
+		wantDead int
+	}{
+		{"first attempt: whole batch transient is retried", "", errors.New("fhir 503"), 500, 0},
+		{"middle retry: still retried", `"RetryContext":{"RetryCount":2,"MaxRetryCount":5},`, errors.New("fhir 503"), 500, 0},
+		{"final retry: every message dead-lettered", `"RetryContext":{"RetryCount":5,"MaxRetryCount":5},`, errors.New("fhir 503"), 200, 2},
+		{"final retry: partial transient dead-lettered", `"RetryContext":{"RetryCount":5,"MaxRetryCount":5},`, &event.BatchError{Failed: map[int]error{0: errors.New("429")}}, 200, 1},
+		{"retry forever never exhausts", `"RetryContext":{"RetryCount":50,"MaxRetryCount":-1},`, errors.New("fhir 503"), 500, 0},
+		{"whole batch permanent: each message set aside", "", event.Permanentf("mapping invalid"), 200, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newTestApp(t)
+			a.EventHubBatch("fn", DataTypeString, func(context.Context, []event.Message) error { return tt.err })
+			body := bytes.Replace(fixture(t, "eventhubs-batch-string.json"), []byte(`"Metadata":{`), []byte(`"Metadata":{`+tt.retry), 1)
+			rec := invoke(t, a.Handler(), "fn", body)
+			if rec.Code != tt.wantCode || a.dl.Len() != tt.wantDead {
+				t.Fatalf("status %d dead %d, want %d %d", rec.Code, a.dl.Len(), tt.wantCode, tt.wantDead)
+			}
+			if tt.wantDead > 0 && strings.Contains(tt.retry, "RetryCount\":5") {
+				sums, _ := a.dl.List(t.Context(), "fn")
+				if !strings.Contains(sums[0].Error, "retries exhausted after 6 attempts") {
+					t.Errorf("error = %q", sums[0].Error)
+				}
+			}
+		})
+	}
+}

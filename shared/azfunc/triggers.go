@@ -72,7 +72,18 @@ func (a *App) EventHubBatch(name string, dt DataType, h event.BatchHandler) {
 		}
 		var be *event.BatchError
 		if !errors.As(err, &be) {
-			return result{err: err}
+			if !event.IsPermanent(err) && !finalAttempt(req.Metadata) {
+				return result{err: err}
+			}
+			// A whole-batch failure that no retry will fix, or the last
+			// retry: set every message aside one by one.
+			be = &event.BatchError{Failed: make(map[int]error, len(msgs))}
+			for i := range msgs {
+				be.Failed[i] = err
+			}
+		}
+		if finalAttempt(req.Metadata) {
+			be = exhaust(be, req.Metadata)
 		}
 		var res result
 		var transient []error
@@ -199,4 +210,40 @@ func (r *responseRecorder) WriteHeader(code int) {
 func (r *responseRecorder) Write(b []byte) (int, error) {
 	r.WriteHeader(http.StatusOK)
 	return r.body.Write(b)
+}
+
+// retryState reads Metadata.RetryContext: present only while a retry policy
+// re-invokes (contract §4.4).
+func retryState(meta map[string]json.RawMessage) (count, maxCount int, ok bool) {
+	raw, found := meta["RetryContext"]
+	if !found {
+		return 0, 0, false
+	}
+	var rc struct{ RetryCount, MaxRetryCount int }
+	if err := json.Unmarshal(unwrapValue(raw), &rc); err != nil {
+		return 0, 0, false
+	}
+	return rc.RetryCount, rc.MaxRetryCount, true
+}
+
+// finalAttempt reports whether this is the retry policy's last re-invocation:
+// after it the Event Hubs trigger checkpoints whatever the outcome, so a
+// transient failure now would lose the batch (contract §9).
+func finalAttempt(meta map[string]json.RawMessage) bool {
+	n, maxCount, ok := retryState(meta)
+	return ok && maxCount >= 0 && n >= maxCount
+}
+
+// exhaust turns the transient failures of a final attempt into permanent
+// ones, so they are dead-lettered instead of checkpointed away.
+func exhaust(be *event.BatchError, meta map[string]json.RawMessage) *event.BatchError {
+	n, _, _ := retryState(meta)
+	out := &event.BatchError{Failed: make(map[int]error, len(be.Failed))}
+	for i, err := range be.Failed {
+		if !event.IsPermanent(err) {
+			err = event.Permanent(fmt.Errorf("retries exhausted after %d attempts: %w", n+1, err))
+		}
+		out.Failed[i] = err
+	}
+	return out
 }
