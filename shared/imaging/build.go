@@ -167,8 +167,15 @@ func Build(instances []Dataset, opts BuildOptions) (*Study, error) {
 		s.insts = append(s.insts, instRef{d: d, idx: i, uid: sop, num: n, seUID: se})
 	}
 	if len(series) == 0 {
-		return nil, event.Permanent(&MappingError{Code: "no-valid-instance",
-			Msg: fmt.Sprintf("none of the %d instance(s) has a valid StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID and SOPClassUID", len(instances))})
+		msg := fmt.Sprintf("none of the %d instance(s) has a valid StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID and SOPClassUID", len(instances))
+		for i, w := range st.Warnings {
+			if i == 3 {
+				msg += "; …"
+				break
+			}
+			msg += fmt.Sprintf("; instance %d: %s %s", w.Instance, w.Tag, w.Detail)
+		}
+		return nil, event.Permanent(&MappingError{Code: "no-valid-instance", Msg: msg})
 	}
 	ordered := make([]*seriesAcc, 0, len(series))
 	for _, s := range series {

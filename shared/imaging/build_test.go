@@ -133,7 +133,8 @@ func TestPreview_Errors(t *testing.T) {
 		{"object", `{"00100020":{}}`, "", "not an array"},
 		{"truncated", `[{"0020000D":{"vr":"UI","Value":["1.2"]}`, "", "instance 0"},
 		{"empty array", `[]`, "no-valid-instance", ""},
-		{"no uids", `[{"00100020":{"vr":"LO","Value":["P"]}}]`, "no-valid-instance", ""},
+		{"no uids", `[{"00100020":{"vr":"LO","Value":["P"]}}]`, "no-valid-instance", "instance 0: (0020,000D) StudyInstanceUID missing or invalid"},
+		{"no sop uid", `[{"0020000D":{"Value":["1.2"]},"0020000E":{"Value":["1.2.1"]},"00080018":{"Value":["1.2.x"]}}]`, "no-valid-instance", "instance 0: (0008,0018) SOPInstanceUID missing or invalid"},
 		{"two studies", string(mustJSON(t, []any{inst("1.2", "1.2.1", "1.2.1.1", "P"), inst("1.3", "1.3.1", "1.3.1.1", "P")})), "multiple-studies", "instance 1"},
 		{"missing patient id", string(mustJSON(t, []any{inst("1.2", "1.2.1", "1.2.1.1", "")})), "missing-patient-id", "(0010,0020) PatientID"},
 	}
