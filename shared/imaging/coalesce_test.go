@@ -2,8 +2,8 @@ package imaging
 
 import (
 	"context"
-	"runtime"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
