@@ -160,7 +160,7 @@ func (a *App) serve(w http.ResponseWriter, r *http.Request, name string) {
 	var res result
 	req, err := decodeEnvelope(body)
 	if err != nil {
-		res = result{err: event.Permanent(err)}
+		res = result{err: wireError(err)}
 	} else {
 		inv.Attempt = attempt(req.Metadata)
 		inv.Deadline = start.Add(f.timeout)
@@ -206,8 +206,9 @@ func (a *App) finish(ctx context.Context, w http.ResponseWriter, inv Invocation,
 			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "dead-letter store: " + err.Error()})
 			return
 		}
-		log.ErrorContext(ctx, "dead-lettered", "dead_letter_id", id, "err", d.err.Error())
-		res.logs = append(res.logs, "dead-lettered "+id+": "+d.err.Error())
+		reason := logReason(d.err)
+		log.ErrorContext(ctx, "dead-lettered", "dead_letter_id", id, "reason", reason)
+		res.logs = append(res.logs, "dead-lettered "+id+": "+reason)
 	}
 	elapsed := a.opts.Now().Sub(start)
 	if res.err != nil && !event.IsPermanent(res.err) {

@@ -372,3 +372,41 @@ func TestEventHubBatch_FinalRetryDeadLettersTransientFailures(t *testing.T) {
 		})
 	}
 }
+
+type detailErr struct{ error }
+
+func (detailErr) DeadLetterDetail() map[string]string {
+	return map[string]string{"error.name": "IncompatibleDataException"}
+}
+
+// TestDeadLetter_LogsNoPayloadValues: handler errors may quote payload
+// values (PHI); the log and the response Logs carry only the error's class,
+// the dead-letter record the whole error.
+func TestDeadLetter_LogsNoPayloadValues(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		err        error
+		wantReason string
+	}{
+		{"plain error", event.Permanentf("patient Doe^Jane born 19700101 has no id"), "handler rejected the input"},
+		{"error with detail", event.Permanent(detailErr{errors.New("value Doe^Jane is not a decimal")}), "IncompatibleDataException"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newTestApp(t)
+			a.EventGrid("fn", func(context.Context, event.Event) error { return tt.err })
+			rec := invoke(t, a.Handler(), "fn", fixture(t, "eventgrid-schema.json"))
+			for what, out := range map[string]string{"log": a.log.String(), "response": rec.Body.String()} {
+				if strings.Contains(out, "Doe^Jane") || strings.Contains(out, "19700101") {
+					t.Errorf("%s leaks payload values: %s", what, out)
+				}
+				if !strings.Contains(out, tt.wantReason) {
+					t.Errorf("%s lacks reason %q: %s", what, tt.wantReason, out)
+				}
+			}
+			sums, _ := a.dl.List(t.Context(), "fn")
+			if len(sums) != 1 || !strings.Contains(sums[0].Error, "Doe^Jane") {
+				t.Errorf("dead-letter record lacks the full error: %+v", sums)
+			}
+		})
+	}
+}

@@ -35,11 +35,11 @@ func (a *App) EventGrid(name string, h event.Handler) {
 	a.register(name, function{trigger: TriggerEventGrid, timeout: EventGridTimeout, invoke: func(ctx context.Context, req invokeRequest) result {
 		_, raw, err := req.trigger()
 		if err != nil {
-			return result{err: event.Permanent(err)}
+			return result{err: wireError(err)}
 		}
 		e, err := DecodeEventGridEvent(raw)
 		if err != nil {
-			return result{err: err}
+			return result{err: wireError(err)}
 		}
 		if err := h(ctx, e); err != nil {
 			if event.IsPermanent(err) {
@@ -60,11 +60,11 @@ func (a *App) EventHubBatch(name string, dt DataType, h event.BatchHandler) {
 	a.register(name, function{trigger: TriggerEventHub, invoke: func(ctx context.Context, req invokeRequest) result {
 		_, raw, err := req.trigger()
 		if err != nil {
-			return result{err: event.Permanent(err)}
+			return result{err: wireError(err)}
 		}
 		msgs, err := DecodeEventHubBatch(raw, req.Metadata, dt)
 		if err != nil {
-			return result{err: err}
+			return result{err: wireError(err)}
 		}
 		err = h(ctx, msgs)
 		if err == nil {
@@ -117,14 +117,14 @@ func (a *App) Timer(name string, h event.TimerHandler) {
 	a.register(name, function{trigger: TriggerTimer, invoke: func(ctx context.Context, req invokeRequest) result {
 		_, raw, err := req.trigger()
 		if err != nil {
-			return result{err: event.Permanent(err)}
+			return result{err: wireError(err)}
 		}
 		var ti struct {
 			ScheduleStatus *struct{ Last, Next string }
 			IsPastDue      bool
 		}
 		if err := json.Unmarshal(unwrapValue(raw), &ti); err != nil {
-			return result{err: event.Permanent(fmt.Errorf("timer info: %w", err))}
+			return result{err: wireError(fmt.Errorf("timer info: %w", err))}
 		}
 		t := event.Timer{IsPastDue: ti.IsPastDue}
 		if ti.ScheduleStatus != nil {
@@ -153,15 +153,15 @@ func (a *App) HTTP(name string, h http.Handler) {
 	a.register(name, function{trigger: TriggerHTTP, invoke: func(ctx context.Context, req invokeRequest) result {
 		_, raw, err := req.trigger()
 		if err != nil {
-			return result{err: event.Permanent(err)}
+			return result{err: wireError(err)}
 		}
 		var hr httpRequest
 		if err := json.Unmarshal(unwrapValue(raw), &hr); err != nil {
-			return result{err: event.Permanent(fmt.Errorf("http request: %w", err))}
+			return result{err: wireError(fmt.Errorf("http request: %w", err))}
 		}
 		u, err := url.Parse(hr.URL)
 		if err != nil || hr.Method == "" {
-			return result{err: event.Permanentf("http request: bad Url %q or empty Method", hr.URL)}
+			return result{err: wireError(fmt.Errorf("http request: bad Url or empty Method"))}
 		}
 		var body []byte
 		if hr.Body != nil {
@@ -169,7 +169,7 @@ func (a *App) HTTP(name string, h http.Handler) {
 		}
 		r, err := http.NewRequestWithContext(ctx, hr.Method, u.String(), bytes.NewReader(body))
 		if err != nil {
-			return result{err: event.Permanent(fmt.Errorf("http request: %w", err))}
+			return result{err: wireError(fmt.Errorf("http request: %w", err))}
 		}
 		for k, vs := range hr.Headers {
 			for _, v := range vs {
@@ -246,4 +246,32 @@ func exhaust(be *event.BatchError, meta map[string]json.RawMessage) *event.Batch
 		out.Failed[i] = err
 	}
 	return out
+}
+
+// wireErr marks a failure to decode what the host sent. Its message names
+// structure only (never payload values), so it is safe to log.
+type wireErr struct{ err error }
+
+func (w wireErr) Error() string   { return w.err.Error() }
+func (w wireErr) Unwrap() []error { return []error{w.err, event.ErrPermanent} }
+
+func wireError(err error) error { return wireErr{err} }
+
+// logReason returns what may be logged about a permanent failure. Handler
+// errors can quote payload values (patient identifiers, names), so only
+// their class is logged; the full error stays in the dead-letter record,
+// which is access-controlled.
+func logReason(err error) string {
+	var w wireErr
+	if errors.As(err, &w) {
+		return w.Error()
+	}
+	if d := detailOf(err); d != nil {
+		for _, k := range []string{"error.name", "reason", "code"} {
+			if v := d[k]; v != "" {
+				return v
+			}
+		}
+	}
+	return "handler rejected the input (see the dead-letter record)"
 }
