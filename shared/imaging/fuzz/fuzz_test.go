@@ -1,12 +1,14 @@
-package imaging
+package fuzz
 
 import (
 	"encoding/json"
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/ahds-events/ahds/shared/event"
+	"github.com/ahds-events/ahds/shared/imaging"
 )
 
 func FuzzDecodeMetadata(f *testing.F) {
@@ -14,23 +16,23 @@ func FuzzDecodeMetadata(f *testing.F) {
 	f.Add([]byte(`[{"00100010":{"vr":"PN","Value":[{"Alphabetic":"A^B"}]},"00081032":{"vr":"SQ","Value":[{"00080100":{"Value":["x\u0041"]}}]}}]`))
 	f.Add([]byte(`[{"00200011":{"vr":"IS","Value":[1e3]},"7FE00010":{"vr":"OB","BulkDataURI":"u"}}]`))
 	f.Add([]byte(`[]`))
-	f.Add(syntheticMetadata(2))
+	f.Add([]byte(`[{"0020000D":{"vr":"UI","Value":["1.2"]},"0020000E":{"vr":"UI","Value":["1.2.2"]},"00080018":{"vr":"UI","Value":["1.2.2.1"]},"00080016":{"vr":"UI","Value":["1.2.840"]},"00100020":{"vr":"LO","Value":["P"]},"00200011":{"vr":"IS","Value":["2"]},"00080020":{"vr":"DA","Value":["20240101"]},"00080030":{"vr":"TM","Value":["1010"]}},{"0020000D":{"vr":"UI","Value":["1.2"]},"0020000E":{"vr":"UI","Value":["1.2.1"]},"00080018":{"vr":"UI","Value":["1.2.1.1"]},"00080016":{"vr":"UI","Value":["1.2.840"]},"00100020":{"vr":"LO","Value":["P"]}}]`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		ds, err := DecodeMetadata(b)
+		ds, err := imaging.DecodeMetadata(b)
 		if err != nil {
 			// Anything encoding/json reads as an array of objects must decode,
 			// except beyond the nesting limit.
 			var ref []map[string]json.RawMessage
 			if json.Unmarshal(b, &ref) == nil && !strings.Contains(err.Error(), "nesting deeper") {
-				t.Fatalf("DecodeMetadata rejected valid input: %v", err)
+				t.Fatalf("imaging.DecodeMetadata rejected valid input: %v", err)
 			}
 			return
 		}
-		st, err := Build(ds, BuildOptions{Source: "http://x/dicom-web"})
+		st, err := imaging.Build(ds, imaging.BuildOptions{Source: "http://x/dicom-web"})
 		if err != nil {
-			var me *MappingError
+			var me *imaging.MappingError
 			if !errors.As(err, &me) || !event.IsPermanent(err) {
-				t.Fatalf("Build error %v is not a permanent *MappingError", err)
+				t.Fatalf("imaging.Build error %v is not a permanent *imaging.MappingError", err)
 			}
 			return
 		}
@@ -38,10 +40,10 @@ func FuzzDecodeMetadata(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		st2, _ := Build(ds, BuildOptions{Source: "http://x/dicom-web"})
+		st2, _ := imaging.Build(ds, imaging.BuildOptions{Source: "http://x/dicom-web"})
 		out2, _ := json.Marshal(st2.ImagingStudy)
 		if string(out1) != string(out2) {
-			t.Fatal("Build is not deterministic")
+			t.Fatal("imaging.Build is not deterministic")
 		}
 		if st.ImagingStudy.NumberOfInstances < 1 || len(st.ImagingStudy.Series) != st.ImagingStudy.NumberOfSeries {
 			t.Fatalf("inconsistent counts: %s", out1)
@@ -55,17 +57,17 @@ func FuzzParseDicomEvent(f *testing.F) {
 	f.Add("Microsoft.HealthcareApis.DicomImageUpdated", "h.example/v1/partitions/p/studies/1.2/series/1.2.3/instances/1.2.3.4", []byte(`{"partitionName":"p","imageStudyInstanceUid":"1.2","imageSeriesInstanceUid":"1.2.3","imageSopInstanceUid":"1.2.3.4","serviceHostName":"h.example"}`))
 	f.Add("Microsoft.HealthcareApis.DicomImageDeleted", subj, []byte(`{"sequenceNumber":"x"}`))
 	f.Fuzz(func(t *testing.T, typ, subject string, data []byte) {
-		ev, err := ParseDicomEvent(event.Event{ID: "e", Type: typ, Subject: subject, Data: data}, "h.example", true)
+		ev, err := imaging.ParseDicomEvent(event.Event{ID: "e", Type: typ, Subject: subject, Data: data}, "h.example", true)
 		if err != nil {
-			var re *RejectError
+			var re *imaging.RejectError
 			if !errors.As(err, &re) || !event.IsPermanent(err) {
-				t.Fatalf("error %v is not a permanent *RejectError", err)
+				t.Fatalf("error %v is not a permanent *imaging.RejectError", err)
 			}
 			return
 		}
 		// Whatever passes is safe to put in a URL path.
 		for _, s := range []string{ev.Key.StudyUID, ev.SeriesUID, ev.SOPUID} {
-			if !ValidUID(s) {
+			if !imaging.ValidUID(s) {
 				t.Fatalf("accepted invalid UID %q", s)
 			}
 		}
@@ -74,3 +76,5 @@ func FuzzParseDicomEvent(f *testing.F) {
 		}
 	})
 }
+
+var partitionRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
