@@ -222,22 +222,6 @@ func TestLoadConfig(t *testing.T) {
 	}
 }
 
-func TestExhausted(t *testing.T) {
-	mem := newMemFHIR()
-	mem.batchErr["PUT"] = &fhir.Error{Method: "POST", Status: 503}
-	p := newTestProcessor(t, mem, map[string]string{"MEDTECH_IDENTITY_MODE": "Direct"})
-	err := Exhausted(p.Process(t.Context(), []event.Message{seedMessage("d1", "p1", "2024-01-15T14:30:00Z", 72), {Body: []byte("{")}}), 2)
-	var be *event.BatchError
-	if !errors.As(err, &be) || be.Transient() || !strings.Contains(be.Failed[0].Error(), ErrRetriesExhausted) || !strings.Contains(be.Failed[0].Error(), "503") {
-		t.Fatalf("Exhausted = %v, want all permanent with RetriesExhaustedException for message 0", err)
-	}
-	if err := Exhausted(errors.New("no mapping"), 3); !errors.As(err, &be) || len(be.Failed) != 3 || be.Transient() {
-		t.Errorf("Exhausted(whole batch) = %v", err)
-	}
-	if Exhausted(nil, 1) != nil {
-		t.Error("Exhausted(nil) != nil")
-	}
-}
 
 func TestProcessor_InvalidMapping(t *testing.T) {
 	dir := t.TempDir()
