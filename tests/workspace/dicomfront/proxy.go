@@ -25,7 +25,7 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	for _, h := range []string{"Accept", "Accept-Encoding", "If-None-Match"} {
+	for _, h := range []string{"Accept", "If-None-Match"} { // not Accept-Encoding: the body may be rewritten
 		if v := r.Header.Get(h); v != "" {
 			req.Header.Set(h, v)
 		}
