@@ -78,3 +78,23 @@ func FuzzParseDicomEvent(f *testing.F) {
 }
 
 var partitionRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+func FuzzParseFHIREvent(f *testing.F) {
+	f.Add("Microsoft.HealthcareApis.FhirResourceUpdated", []byte(`{"resourceType":"Patient","resourceFhirAccount":"f.example","resourceFhirId":"p1","resourceVersionId":2}`))
+	f.Add("Microsoft.HealthcareApis.FhirResourceCreated", []byte(`{"resourceType":"ServiceRequest","resourceFhirAccount":"F.EXAMPLE","resourceFhirId":"a-b.c"}`))
+	f.Fuzz(func(t *testing.T, typ string, data []byte) {
+		ev, err := imaging.ParseFHIREvent(event.Event{ID: "e", Type: typ, Data: data}, "f.example")
+		if err != nil {
+			var re *imaging.RejectError
+			if !errors.As(err, &re) || !event.IsPermanent(err) {
+				t.Fatalf("error %v is not a permanent *RejectError", err)
+			}
+			return
+		}
+		if !fhirIDRE.MatchString(ev.ResourceID) || ev.ResourceType == "" {
+			t.Fatalf("accepted %q/%q", ev.ResourceType, ev.ResourceID)
+		}
+	})
+}
+
+var fhirIDRE = regexp.MustCompile(`^[A-Za-z0-9\-.]{1,64}$`)
