@@ -27,8 +27,6 @@ type registry struct {
 	run    func(ctx context.Context, k Key) (Outcome, error)
 	// timeout bounds one run, from when it starts (0: none).
 	timeout time.Duration
-	// after replaces time.After in tests; nil means time.After.
-	after func(time.Duration) <-chan time.Time
 
 	mu   sync.Mutex
 	keys map[Key]*keyState
@@ -65,12 +63,10 @@ func (r *registry) execute(ctx context.Context, k Key, st *keyState, j *job, set
 	defer close(j.done)
 	// The settle window is fixed from the first event.
 	if settle > 0 {
-		after := r.after
-		if after == nil {
-			after = time.After
-		}
+		t := time.NewTimer(settle)
+		defer t.Stop()
 		select {
-		case <-after(settle):
+		case <-t.C:
 		case <-ctx.Done():
 		}
 	}
