@@ -20,12 +20,15 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
 
+	devicetelemetry "github.com/ahds-events/ahds/functions/device-telemetry"
 	"github.com/ahds-events/ahds/functions/health"
 	"github.com/ahds-events/ahds/shared/azcred"
 	"github.com/ahds-events/ahds/shared/azfunc"
 	"github.com/ahds-events/ahds/shared/blobstore"
 	"github.com/ahds-events/ahds/shared/config"
 	"github.com/ahds-events/ahds/shared/deadletter"
+	"github.com/ahds-events/ahds/shared/fhir"
+	"github.com/ahds-events/ahds/shared/medtech"
 )
 
 // version is set at build time by scripts/build.sh.
@@ -46,10 +49,12 @@ func main() {
 type deps struct {
 	cfg         config.Config
 	cfgProblems []string
+	getenv      func(string) string
 	log         *slog.Logger
 	cred        azcore.TokenCredential
 	blob        *azblob.Client
 	deadLetters deadletter.Store
+	fhir        *fhir.Client
 }
 
 // run starts the server on FUNCTIONS_CUSTOMHANDLER_PORT and serves until ctx
@@ -57,7 +62,7 @@ type deps struct {
 func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, cfgErr := config.Load(getenv)
 	log := azfunc.NewLogger(stdout, stderr, cfg.LogLevel)
-	d := newDeps(cfg, cfgErr, log)
+	d := newDeps(cfg, cfgErr, getenv, log)
 
 	port := getenv("FUNCTIONS_CUSTOMHANDLER_PORT")
 	if port == "" {
@@ -87,8 +92,8 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	return srv.Shutdown(shutdown)
 }
 
-func newDeps(cfg config.Config, cfgErr error, log *slog.Logger) deps {
-	d := deps{cfg: cfg, log: log}
+func newDeps(cfg config.Config, cfgErr error, getenv func(string) string, log *slog.Logger) deps {
+	d := deps{cfg: cfg, getenv: getenv, log: log}
 	if cfgErr != nil {
 		d.cfgProblems = strings.Split(cfgErr.Error(), "\n")
 		log.Error("configuration problems: the functions that need these settings will fail until they are fixed", "problems", d.cfgProblems)
@@ -109,6 +114,11 @@ func newDeps(cfg config.Config, cfgErr error, log *slog.Logger) deps {
 		} else {
 			d.blob = blob
 			d.deadLetters = deadletter.NewBlob(blob, cfg.DeadLetterContainer)
+		}
+	}
+	if cfg.FHIRBaseURL != "" {
+		if c, err := fhir.New(cfg.FHIRBaseURL, fhir.Options{Credential: d.cred, Logger: log}); err == nil {
+			d.fhir = c
 		}
 	}
 	if d.deadLetters == nil {
@@ -133,7 +143,30 @@ func needsCredential(cfg config.Config) bool {
 func newApp(d deps) *azfunc.App {
 	app := azfunc.New(azfunc.Options{Logger: d.log, DeadLetters: d.deadLetters, Timeout: d.cfg.InvocationTimeout})
 	app.HTTP("health", health.New(healthDeps(d)))
+	app.EventHubBatch("device-telemetry", azfunc.DataTypeString, devicetelemetry.New(newMedtech(d)))
 	return app
+}
+
+// newMedtech builds the device pipeline, or says why it cannot.
+func newMedtech(d deps) (*medtech.Processor, error) {
+	cfg, err := medtech.LoadConfig(d.getenv)
+	if err != nil {
+		d.log.Error("device-telemetry settings", "err", err)
+		return nil, err
+	}
+	if d.fhir == nil {
+		return nil, errors.New("FHIR_BASE_URL is not set")
+	}
+	var blobs medtech.BlobReader
+	if d.blob != nil {
+		blobs = blobstore.Reader{Client: d.blob}
+	}
+	p, err := medtech.NewProcessor(cfg, d.fhir, medtech.Options{Logger: d.log, Blobs: blobs})
+	if err != nil {
+		d.log.Error("device-telemetry mappings", "err", err)
+		return nil, err
+	}
+	return p, nil
 }
 
 func healthDeps(d deps) health.Deps {

@@ -30,7 +30,7 @@ type functionJSON struct {
 func testApp(t *testing.T) *azfunc.App {
 	t.Helper()
 	cfg, err := config.Load(func(string) string { return "" })
-	return newApp(newDeps(cfg, err, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	return newApp(newDeps(cfg, err, func(string) string { return "" }, slog.New(slog.NewTextHandler(io.Discard, nil))))
 }
 
 // TestFunctionFolders_MatchRegistrations fails when a functions/*/function.json

@@ -105,7 +105,12 @@ func probeInvocation(t *testing.T, f funcapp.Function) hostwire.Invocation {
 }
 
 func TestHandler_ReadyFastAndEveryRouteAnswers(t *testing.T) {
-	h := startHost(t, map[string]string{"LOG_LEVEL": "info"})
+	h := startHost(t, map[string]string{"LOG_LEVEL": "info",
+		// Configured but unreachable: the probes must be answered without
+		// any call out (a non-JSON device message is dead-lettered at once).
+		"FHIR_BASE_URL": "http://127.0.0.1:9", "MEDTECH_IDENTITY_MODE": "Direct",
+		"MEDTECH_DEVICE_MAPPING": "device-telemetry/mappings/devicecontent.json",
+		"MEDTECH_FHIR_MAPPING":   "device-telemetry/mappings/fhirmapping.json"})
 	if h.ReadyAfter > time.Second {
 		t.Errorf("handler ready after %v, want under 1 s", h.ReadyAfter)
 	}

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -60,4 +61,29 @@ func EnsureContainer(ctx context.Context, c *azblob.Client, container string) er
 		return fmt.Errorf("create container %s: %w", container, err)
 	}
 	return nil
+}
+
+// Reader reads whole blobs by URL with the app's storage client, for
+// configuration kept in Blob Storage (such as MedTech mappings). The URL's
+// account must be the client's; its container and blob name are used.
+type Reader struct {
+	Client *azblob.Client
+}
+
+// ReadBlob downloads the blob at rawURL.
+func (r Reader) ReadBlob(ctx context.Context, rawURL string) ([]byte, error) {
+	parts, err := azblob.ParseURL(rawURL)
+	if err != nil || parts.ContainerName == "" || parts.BlobName == "" {
+		return nil, fmt.Errorf("blob URL %q: want https://<account>.blob.core.windows.net/<container>/<blob>", rawURL)
+	}
+	resp, err := r.Client.DownloadStream(ctx, parts.ContainerName, parts.BlobName, nil)
+	if err != nil {
+		return nil, fmt.Errorf("read blob %s/%s: %w", parts.ContainerName, parts.BlobName, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("read blob %s/%s: %w", parts.ContainerName, parts.BlobName, err)
+	}
+	return b, nil
 }
