@@ -1,14 +1,17 @@
 package imaging
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -30,7 +33,11 @@ type faultProxy struct {
 	n429, n503, n412 int64
 	requests, writes atomic.Int64
 	faults           atomic.Int64
-	srv              *httptest.Server
+	// unconditionalPUTs counts ImagingStudy PUTs without If-Match.
+	unconditionalPUTs atomic.Int64
+	// stripVersions removes meta.versionId from ImagingStudy search results.
+	stripVersions atomic.Bool
+	srv           *httptest.Server
 }
 
 func newFaultProxy(t testing.TB, target string, n429, n503, n412 int64) *faultProxy {
@@ -40,6 +47,22 @@ func newFaultProxy(t testing.TB, target string, n429, n503, n412 int64) *faultPr
 	}
 	p := &faultProxy{n429: n429, n503: n503, n412: n412}
 	rp := httputil.NewSingleHostReverseProxy(u)
+	rp.ModifyResponse = func(res *http.Response) error {
+		r := res.Request
+		if !p.stripVersions.Load() || r.Method != http.MethodGet || !strings.HasSuffix(r.URL.Path, "/ImagingStudy") {
+			return nil
+		}
+		b, err := io.ReadAll(res.Body)
+		if err != nil {
+			return err
+		}
+		res.Body.Close()
+		b = versionRE.ReplaceAll(b, []byte(`"versionIdX":"$1"`))
+		res.Body = io.NopCloser(bytes.NewReader(b))
+		res.ContentLength = int64(len(b))
+		res.Header.Set("Content-Length", fmt.Sprint(len(b)))
+		return nil
+	}
 	var writes atomic.Int64
 	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := p.requests.Add(1)
@@ -63,12 +86,17 @@ func newFaultProxy(t testing.TB, target string, n429, n503, n412 int64) *faultPr
 		}
 		if isWrite {
 			p.writes.Add(1)
+			if r.Method == http.MethodPut && r.Header.Get("If-Match") == "" {
+				p.unconditionalPUTs.Add(1)
+			}
 		}
 		rp.ServeHTTP(w, r)
 	}))
 	t.Cleanup(p.srv.Close)
 	return p
 }
+
+var versionRE = regexp.MustCompile(`"versionId"\s*:\s*"([^"]*)"`)
 
 // proxiedEnv is a Service whose DICOM and FHIR traffic goes through fault
 // proxies.
@@ -214,6 +242,9 @@ func TestE2E_ShuffledRedeliveryIsIdempotent(t *testing.T) {
 			t.Errorf("study %s changed on redelivery: version %s → %s", st, versions[st], v)
 		}
 	}
+	if n := s.fhirProxy.unconditionalPUTs.Load(); n != 0 {
+		t.Errorf("%d ImagingStudy PUTs without If-Match", n)
+	}
 	if w := s.fhirProxy.writes.Load(); w != writes {
 		t.Errorf("redeliveries wrote %d more times", w-writes)
 	}
@@ -259,4 +290,28 @@ func BenchmarkIntegrationConverge(b *testing.B) {
 	b.ReportMetric(float64(s.metrics.MetadataBytes.Load())/float64(n), "metadata-bytes/op")
 	b.ReportMetric(float64(s.fhirProxy.requests.Load())/float64(n), "fhir-requests/op")
 	b.ReportMetric(float64(s.fhirProxy.writes.Load())/float64(n), "imagingstudy-writes/op")
+}
+
+func TestE2E_SearchWithoutVersionIDStillUsesIfMatch(t *testing.T) {
+	s := newProxiedEnv(t, "0s", [3]int64{}, [3]int64{})
+	ctx := t.Context()
+	study := uniq("1.2.826.0.1.3680043.8.498.9602")
+	ins := synth.CTStudy(study, "NOV-"+study[len(study)-6:], 1, 2)
+	t.Cleanup(func() { _ = s.dicom.DeleteStudy(context.Background(), "", study) })
+	s.store(t, ins[:1]...)
+	if err := s.svc.HandleEvent(ctx, s.dicomEvent("v1", "Created", ins[0])); err != nil {
+		t.Fatal(err)
+	}
+	s.fhirProxy.stripVersions.Store(true)
+	s.store(t, ins[1:]...)
+	if err := s.svc.HandleEvent(ctx, s.dicomEvent("v2", "Created", ins[1])); err != nil {
+		t.Fatal(err)
+	}
+	s.fhirProxy.stripVersions.Store(false)
+	if is := s.one(t, study); is["numberOfInstances"] != float64(2) || version(is) != "2" {
+		t.Errorf("after update without versionId in search: %v instances, version %s", is["numberOfInstances"], version(is))
+	}
+	if n := s.fhirProxy.unconditionalPUTs.Load(); n != 0 {
+		t.Errorf("%d ImagingStudy PUTs without If-Match", n)
+	}
 }

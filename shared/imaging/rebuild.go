@@ -191,7 +191,22 @@ func (s *Service) findStudy(ctx context.Context, k Key) (*found, error) {
 	case 0:
 		return nil, nil
 	case 1:
-		return all[0], nil
+		if all[0].version != "" {
+			return all[0], nil
+		}
+		// No meta.versionId in the search result: read it for If-Match.
+		resp, err := s.fhir.Read(ctx, "ImagingStudy", all[0].id)
+		if err != nil {
+			return nil, fmt.Errorf("read ImagingStudy/%s: %w", all[0].id, classifyRead(err))
+		}
+		f, err := parseFound(resp.Body, "ImagingStudy")
+		if err != nil || f == nil {
+			return nil, fmt.Errorf("read ImagingStudy/%s: not an ImagingStudy", all[0].id)
+		}
+		if f.version == "" {
+			f.version = resp.VersionID
+		}
+		return f, nil
 	}
 	return nil, event.Permanent(&MappingError{Code: "duplicate-imagingstudy",
 		Msg: fmt.Sprintf("%d ImagingStudy resources carry study %s (no automatic repair)", len(all), k.StudyUID)})
