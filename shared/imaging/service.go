@@ -90,13 +90,14 @@ func NewService(cfg Config, dicom DICOM, fhirc FHIR, log *slog.Logger) *Service 
 	if maxc <= 0 {
 		maxc = 8
 	}
-	s.reg = newRegistry(cfg.SettleWindow, maxc, s.rebuild)
+	s.reg = newRegistry(cfg.SettleWindow, maxc, s.rebuildLogged)
 	s.reg.timeout = cfg.RebuildTimeout
 	return s
 }
 
-// NewDICOMClient builds the DICOMweb client for cfg. cred may be nil (local
-// services take no token).
+// NewDICOMClient builds the DICOMweb client for cfg: kind, API version,
+// partitions and scope come from cfg, the rest (Credential, Logger…) from
+// opts. A nil opts.Credential sends no token.
 func NewDICOMClient(cfg Config, opts dicomweb.Options) (*dicomweb.Client, error) {
 	opts.Kind = cfg.Kind
 	opts.APIVersion = cfg.APIVersion
@@ -127,7 +128,7 @@ func (s *Service) HandleEvent(ctx context.Context, e event.Event) error {
 			"outcome", OutcomeRejected)
 		return err
 	}
-	p := s.Submit(ctx, ev.Key)
+	p := s.Submit(context.WithValue(ctx, triggerKey{}, ev), ev.Key)
 	deadline := time.NewTimer(s.cfg.EventDeadline)
 	defer deadline.Stop()
 	select {
@@ -178,17 +179,18 @@ func (p *Pending) Wait(ctx context.Context) (Outcome, error) {
 }
 
 func (s *Service) logEvent(ctx context.Context, ev DicomEvent, start time.Time, out Outcome, err error) {
-	attrs := []any{"event_id", ev.ID, "type", ev.Type, "sequence", ev.Sequence, "host", ev.Key.Host,
-		"partition", ev.Key.Partition, "study", ev.Key.StudyUID, "duration_ms", s.now().Sub(start).Milliseconds(),
-		"outcome", out}
+	// The rebuild logs its error; this line ties the event to the outcome.
+	class := "none"
 	switch {
 	case err == nil:
-		s.log.InfoContext(ctx, "dicom event handled", attrs...)
 	case event.IsPermanent(err):
-		s.log.WarnContext(ctx, "dicom event failed permanently", append(attrs, "error", err.Error())...)
+		class = "permanent"
 	default:
-		s.log.ErrorContext(ctx, "dicom event failed; will be retried", append(attrs, "error", err.Error())...)
+		class = "transient"
 	}
+	s.log.InfoContext(ctx, "dicom event handled", "event_id", ev.ID, "type", ev.Type, "sequence", ev.Sequence,
+		"host", ev.Key.Host, "partition", ev.Key.Partition, "study", ev.Key.StudyUID,
+		"duration_ms", s.now().Sub(start).Milliseconds(), "outcome", out, "error_class", class)
 }
 
 // Config returns the service's settings.
@@ -207,4 +209,28 @@ func NewFromEnv(getenv func(string) string, cred azcore.TokenCredential, fhirc F
 		return nil, err
 	}
 	return NewService(cfg, dc, fhirc, log), nil
+}
+
+// triggerKey carries the DicomEvent that started a rebuild, for its log line.
+type triggerKey struct{}
+
+// rebuildLogged runs a rebuild and logs its outcome once (P1.9), whether or
+// not an invocation is still waiting for it.
+func (s *Service) rebuildLogged(ctx context.Context, k Key) (Outcome, error) {
+	start := s.now()
+	out, err := s.rebuild(ctx, k)
+	attrs := []any{"host", k.Host, "partition", k.Partition, "study", k.StudyUID,
+		"duration_ms", s.now().Sub(start).Milliseconds(), "outcome", out}
+	if ev, ok := ctx.Value(triggerKey{}).(DicomEvent); ok {
+		attrs = append(attrs, "event_id", ev.ID, "type", ev.Type, "sequence", ev.Sequence)
+	}
+	switch {
+	case err == nil:
+		s.log.InfoContext(ctx, "study rebuilt", attrs...)
+	case event.IsPermanent(err):
+		s.log.WarnContext(ctx, "study rebuild failed permanently", append(attrs, "error", err.Error())...)
+	default:
+		s.log.ErrorContext(ctx, "study rebuild failed", append(attrs, "error", err.Error())...)
+	}
+	return out, err
 }
