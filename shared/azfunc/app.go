@@ -170,7 +170,11 @@ func (a *App) serve(w http.ResponseWriter, r *http.Request, name string) {
 		res = a.call(ctx, f, req)
 		cancel()
 	}
-	a.finish(ctx, w, inv, f.trigger, body, res, start)
+	// Dead-lettering must not be cut short by the invocation's own deadline:
+	// it is what makes a failure safe to acknowledge.
+	fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer fcancel()
+	a.finish(fctx, w, inv, f.trigger, body, res, start)
 }
 
 // call runs the adapter, turning a panic into a transient error.

@@ -410,3 +410,22 @@ func TestDeadLetter_LogsNoPayloadValues(t *testing.T) {
 		})
 	}
 }
+
+// ctxStore fails Put when its context is already done, as a real store does.
+type ctxStore struct{ *deadletter.Memory }
+
+func (s ctxStore) Put(ctx context.Context, r deadletter.Record) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.Memory.Put(ctx, r)
+}
+
+func TestDeadLetter_WrittenAfterTheHandlerReturns(t *testing.T) {
+	mem := deadletter.NewMemory()
+	a := New(Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), DeadLetters: ctxStore{mem}})
+	a.EventGrid("fn", func(context.Context, event.Event) error { return event.Permanentf("bad") })
+	if rec := invoke(t, a.Handler(), "fn", fixture(t, "eventgrid-schema.json")); rec.Code != 200 || mem.Len() != 1 {
+		t.Fatalf("status %d, %d records; want 200 and 1", rec.Code, mem.Len())
+	}
+}

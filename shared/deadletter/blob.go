@@ -25,8 +25,8 @@ type Blob struct {
 	client    *azblob.Client
 	container string
 
-	once    sync.Once
-	initErr error
+	mu    sync.Mutex
+	ready bool
 }
 
 var _ Store = (*Blob)(nil)
@@ -36,13 +36,17 @@ func NewBlob(client *azblob.Client, container string) *Blob {
 	return &Blob{client: client, container: container}
 }
 
+// ensure creates the container once; a failure is retried on the next Put.
 func (b *Blob) ensure(ctx context.Context) error {
-	b.once.Do(func() { b.initErr = blobstore.EnsureContainer(ctx, b.client, b.container) })
-	if b.initErr != nil {
-		err := b.initErr
-		b.once = sync.Once{} // try again next time: the store may come back
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.ready {
+		return nil
+	}
+	if err := blobstore.EnsureContainer(ctx, b.client, b.container); err != nil {
 		return err
 	}
+	b.ready = true
 	return nil
 }
 
