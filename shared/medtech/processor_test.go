@@ -222,7 +222,6 @@ func TestLoadConfig(t *testing.T) {
 	}
 }
 
-
 func TestProcessor_InvalidMapping(t *testing.T) {
 	dir := t.TempDir()
 	dev, fh := filepath.Join(dir, "d.json"), filepath.Join(dir, "f.json")
