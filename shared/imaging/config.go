@@ -115,6 +115,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.OnEmptyStudy != "delete" && c.OnEmptyStudy != "cancel" {
 		errs = append(errs, fmt.Errorf("DICOM_ON_EMPTY_STUDY: %q must be delete or cancel", c.OnEmptyStudy))
 	}
+	if n := len(strings.Fields(c.CatchupSchedule)); n != 6 {
+		errs = append(errs, fmt.Errorf("DICOM_CATCHUP_SCHEDULE: %q must be an NCRONTAB expression with 6 fields (e.g. 0 */5 * * * *)", c.CatchupSchedule))
+	}
 	if c.EventDeadline == 0 {
 		errs = append(errs, errors.New("DICOM_EVENT_DEADLINE: must be greater than 0"))
 	}

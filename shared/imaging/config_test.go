@@ -37,12 +37,12 @@ func TestLoadConfig_Errors(t *testing.T) {
 	_, err := LoadConfig(env(map[string]string{
 		"DICOM_SERVICE_URL": "ftp://x/path", "DICOM_SERVICE_KIND": "gcp", "DICOM_SETTLE_WINDOW": "11s",
 		"DICOM_MAX_CONCURRENT_REBUILDS": "0", "DICOM_ON_EMPTY_STUDY": "keep", "DICOM_PARTITIONS_ENABLED": "maybe",
-		"DICOM_API_VERSION": "v3",
+		"DICOM_API_VERSION": "v3", "DICOM_CATCHUP_SCHEDULE": "*/5 * * * *",
 	}))
 	if err == nil {
 		t.Fatal("want error")
 	}
-	for _, k := range []string{"DICOM_SERVICE_URL", "DICOM_SERVICE_KIND", "DICOM_SETTLE_WINDOW", "DICOM_MAX_CONCURRENT_REBUILDS", "DICOM_ON_EMPTY_STUDY", "DICOM_PARTITIONS_ENABLED", "DICOM_API_VERSION"} {
+	for _, k := range []string{"DICOM_SERVICE_URL", "DICOM_SERVICE_KIND", "DICOM_SETTLE_WINDOW", "DICOM_MAX_CONCURRENT_REBUILDS", "DICOM_ON_EMPTY_STUDY", "DICOM_PARTITIONS_ENABLED", "DICOM_API_VERSION", "DICOM_CATCHUP_SCHEDULE"} {
 		if !strings.Contains(err.Error(), k) {
 			t.Errorf("error %q does not name %s", err, k)
 		}
