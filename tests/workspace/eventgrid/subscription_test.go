@@ -101,3 +101,20 @@ func TestDefaultSubscriptionsFile(t *testing.T) {
 		t.Errorf("DICOM event → %v, want [dicom-events]", f)
 	}
 }
+
+func FuzzParseSubscriptions(f *testing.F) {
+	f.Add([]byte(`{"subscriptions":[{"name":"a","function":"f","filter":{"advancedFilters":[{"operatorType":"NumberInRange","key":"data.n","values":[[1,2]]}]}}]}`))
+	f.Add([]byte(`{"subscriptions":[{"name":"a","function":"f","includedEventTypes":["x"]}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		subs, err := ParseSubscriptions(b)
+		if err != nil {
+			return
+		}
+		for _, s := range subs {
+			if s.Name == "" || s.Function == "" || s.Line < 1 {
+				t.Fatalf("accepted subscription %+v", s)
+			}
+			s.Matches(Event{Type: DicomImageCreated, Data: json.RawMessage(`{"n":1}`)})
+		}
+	})
+}

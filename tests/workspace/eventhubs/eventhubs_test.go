@@ -354,3 +354,15 @@ func TestPartitionKeyIsSticky(t *testing.T) {
 		t.Errorf("round-robin used %d of 8 partitions", len(seen))
 	}
 }
+
+func FuzzParseBatch(f *testing.F) {
+	for _, s := range []string{`[{"Body":"x"}]`, `[{"Body":{"a":1},"UserProperties":{"k":[1]},"BrokerProperties":{"PartitionKey":"p"}}]`, `[]`, `{`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		evs, err := parseBatch(b)
+		if err == nil && len(evs) == 0 {
+			t.Fatalf("parseBatch(%q) = no events and no error", b)
+		}
+	})
+}

@@ -19,7 +19,8 @@
 // EventGrid builds one Event Grid trigger invocation (the event object in
 // Data, {data, sys} in Metadata). EventHubBatch builds one cardinality-many
 // Event Hubs invocation for dataType none, "string" or "binary" with every
-// *Array metadata value.
+// *Array metadata value. Timer and HTTP build the timer and HTTP
+// (forwarding off) invocations of §5.3, §5.4, §14.6 and §14.7.
 //
 // # Sending and checking
 //

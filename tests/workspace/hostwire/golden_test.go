@@ -83,3 +83,42 @@ func TestEventHubBatch_Golden(t *testing.T) {
 		})
 	}
 }
+
+func TestTimer_Golden(t *testing.T) {
+	ti := TimerInfo{AdjustForDST: true, Status: &ScheduleStatus{
+		Last: mustTime(t, "2024-10-25T03:00:00.0026143Z"), Next: mustTime(t, "2024-10-25T03:05:00Z"), LastUpdated: mustTime(t, "2024-10-25T03:00:00.0026143Z"),
+	}}
+	sys := Sys{MethodName: "Tick", UtcNow: mustTime(t, "2024-10-25T03:05:00.0157412Z"), RandGuid: "c1f0d2e3-4a5b-4c6d-8e7f-9a0b1c2d3e4f"}
+	if got, want := Timer("Tick", "myTimer", ti, sys).Body(), golden(t, "timer.json"); !bytes.Equal(got, want) {
+		t.Errorf("Timer body =\n%s\nwant\n%s", got, want)
+	}
+	noMonitor := Timer("Tick", "myTimer", TimerInfo{AdjustForDST: true}, sys).Body()
+	if !bytes.Contains(noMonitor, []byte(`"ScheduleStatus":null`)) {
+		t.Errorf("Timer without monitor = %s", noMonitor)
+	}
+}
+
+func TestHTTP_Golden(t *testing.T) {
+	r := HTTPRequest{
+		URL: "http://localhost:7071/api/order?x=1", Method: "POST", Query: [][2]string{{"x", "1"}},
+		Headers: [][2]string{{"Content-Type", "application/json"}, {"Host", "localhost:7071"}, {"Content-Length", "27"}},
+		Body:    []byte(`{"id":1005,"color":"black"}`),
+	}
+	sys := Sys{MethodName: "order", UtcNow: mustTime(t, "2024-10-25T03:05:00.0157412Z"), RandGuid: "0e1d2c3b-4a59-4867-9a5b-6c7d8e9f0a1b"}
+	inv, err := HTTP("order", "req", r, sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := inv.Body(), golden(t, "http-forwarding-off.json"); !bytes.Equal(got, want) {
+		t.Errorf("HTTP body =\n%s\nwant\n%s", got, want)
+	}
+	// No body (chunked) and a binary one.
+	inv, _ = HTTP("order", "req", HTTPRequest{URL: "http://h/api/x?code=k", Method: "GET", Query: [][2]string{{"code", "k"}}}, sys)
+	if b := inv.Body(); bytes.Contains(b, []byte(`"Body"`)) || bytes.Contains(b, []byte(`"code":"\"k\""`)) {
+		t.Errorf("GET without body = %s", b)
+	}
+	inv, _ = HTTP("order", "req", HTTPRequest{URL: "http://h/api/x", Method: "POST", Headers: [][2]string{{"Content-Type", "application/octet-stream"}}, Body: []byte{0xff}}, sys)
+	if b := inv.Body(); !bytes.Contains(b, []byte(`"Body":"/w=="`)) {
+		t.Errorf("binary body = %s", b)
+	}
+}
