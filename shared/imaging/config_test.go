@@ -51,3 +51,19 @@ func TestLoadConfig_Errors(t *testing.T) {
 		t.Errorf("missing URL: %v", err)
 	}
 }
+
+func TestSettings_DefaultsMatchLoadConfig(t *testing.T) {
+	m := map[string]string{}
+	for _, s := range Settings {
+		m[s[0]] = s[1]
+	}
+	m["DICOM_SERVICE_URL"] = "https://x.example"
+	withDefaults, err := LoadConfig(env(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bare, _ := LoadConfig(env(map[string]string{"DICOM_SERVICE_URL": "https://x.example"}))
+	if withDefaults != bare {
+		t.Errorf("documented defaults differ from LoadConfig's:\n%+v\n%+v", withDefaults, bare)
+	}
+}
