@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ahds-events/ahds/shared/config"
 )
 
 // Service kinds (DICOM_SERVICE_KIND).
@@ -149,22 +151,22 @@ func (c Config) BaseURL(partition string) string {
 
 // Settings documents the DICOM settings (dicom.md §2) for `ahds config
 // check` and the app settings of the infrastructure: name, default, meaning.
-var Settings = [][3]string{
-	{"DICOM_SERVICE_URL", "", "DICOM service origin, e.g. https://ws-dicom.dicom.azurehealthcareapis.com; local http://127.0.0.1:8042"},
-	{"DICOM_SERVICE_KIND", "azure", "azure or orthanc (URL layout, auth, change source)"},
-	{"DICOM_API_VERSION", "v2", "version segment for WADO/QIDO and Endpoint.address (change feed always /v1)"},
-	{"DICOM_PARTITIONS_ENABLED", "false", "must match the DICOM service's data-partitions setting"},
-	{"DICOM_SCOPE", "https://dicom.healthcareapis.azure.com/.default", "Entra ID scope for the DICOM service"},
-	{"DICOM_SETTLE_WINDOW", "2s", "coalescing window per study (0 disables, at most 10s)"},
-	{"DICOM_MAX_CONCURRENT_REBUILDS", "8", "rebuilds of different studies in parallel"},
-	{"DICOM_EVENT_DEADLINE", "25s", "how long an Event Grid invocation waits for its rebuild"},
-	{"DICOM_REBUILD_TIMEOUT", "120s", "limit of one detached rebuild"},
-	{"DICOM_ON_EMPTY_STUDY", "delete", "delete or cancel the ImagingStudy of a study with no instances left"},
-	{"DICOM_PATIENT_ID_SYSTEM", "", "Patient.identifier system for PatientID (empty: none)"},
-	{"DICOM_PATIENT_USE_ISSUER", "false", "use IssuerOfPatientID as the identifier system when present"},
-	{"DICOM_PATIENT_UPDATE", "false", "keep gender, birthDate and name[0] of existing Patients up to date"},
-	{"DICOM_BASEDON_LOOKUP", "true", "set ImagingStudy.basedOn from the ServiceRequest with the accession number"},
-	{"DICOM_CHECKPOINT_CONTAINER", "dicom-sync", "blob container of the change-feed checkpoint"},
-	{"DICOM_CATCHUP_SCHEDULE", "0 */5 * * * *", "NCRONTAB schedule of dicom-catchup"},
-	{"DICOM_CATCHUP_MAX_DURATION", "4m", "a catch-up run stops at a page boundary after this"},
+var Settings = []config.Setting{
+	{Name: "DICOM_SERVICE_URL", Default: "", Meaning: "DICOM service origin, e.g. https://ws-dicom.dicom.azurehealthcareapis.com; local http://127.0.0.1:8042"},
+	{Name: "DICOM_SERVICE_KIND", Default: "azure", Meaning: "azure or orthanc (URL layout, auth, change source)"},
+	{Name: "DICOM_API_VERSION", Default: "v2", Meaning: "version segment for WADO/QIDO and Endpoint.address (change feed always /v1)"},
+	{Name: "DICOM_PARTITIONS_ENABLED", Default: "false", Meaning: "must match the DICOM service's data-partitions setting"},
+	{Name: "DICOM_SCOPE", Default: "https://dicom.healthcareapis.azure.com/.default", Meaning: "Entra ID scope for the DICOM service"},
+	{Name: "DICOM_SETTLE_WINDOW", Default: "2s", Meaning: "coalescing window per study (0 disables, at most 10s)"},
+	{Name: "DICOM_MAX_CONCURRENT_REBUILDS", Default: "8", Meaning: "rebuilds of different studies in parallel"},
+	{Name: "DICOM_EVENT_DEADLINE", Default: "25s", Meaning: "how long an Event Grid invocation waits for its rebuild"},
+	{Name: "DICOM_REBUILD_TIMEOUT", Default: "120s", Meaning: "limit of one detached rebuild"},
+	{Name: "DICOM_ON_EMPTY_STUDY", Default: "delete", Meaning: "delete or cancel the ImagingStudy of a study with no instances left"},
+	{Name: "DICOM_PATIENT_ID_SYSTEM", Default: "", Meaning: "Patient.identifier system for PatientID (empty: none)"},
+	{Name: "DICOM_PATIENT_USE_ISSUER", Default: "false", Meaning: "use IssuerOfPatientID as the identifier system when present"},
+	{Name: "DICOM_PATIENT_UPDATE", Default: "false", Meaning: "keep gender, birthDate and name[0] of existing Patients up to date"},
+	{Name: "DICOM_BASEDON_LOOKUP", Default: "true", Meaning: "set ImagingStudy.basedOn from the ServiceRequest with the accession number"},
+	{Name: "DICOM_CHECKPOINT_CONTAINER", Default: "dicom-sync", Meaning: "blob container of the change-feed checkpoint"},
+	{Name: "DICOM_CATCHUP_SCHEDULE", Default: "0 */5 * * * *", Meaning: "NCRONTAB schedule of dicom-catchup"},
+	{Name: "DICOM_CATCHUP_MAX_DURATION", Default: "4m", Meaning: "a catch-up run stops at a page boundary after this"},
 }

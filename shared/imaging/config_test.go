@@ -55,7 +55,7 @@ func TestLoadConfig_Errors(t *testing.T) {
 func TestSettings_DefaultsMatchLoadConfig(t *testing.T) {
 	m := map[string]string{}
 	for _, s := range Settings {
-		m[s[0]] = s[1]
+		m[s.Name] = s.Default
 	}
 	m["DICOM_SERVICE_URL"] = "https://x.example"
 	withDefaults, err := LoadConfig(env(m))
