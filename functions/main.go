@@ -21,6 +21,9 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
 
 	devicetelemetry "github.com/ahds-events/ahds/functions/device-telemetry"
+	dicomcatchup "github.com/ahds-events/ahds/functions/dicom-catchup"
+	dicomevents "github.com/ahds-events/ahds/functions/dicom-events"
+	fhirevents "github.com/ahds-events/ahds/functions/fhir-events"
 	"github.com/ahds-events/ahds/functions/health"
 	"github.com/ahds-events/ahds/shared/azcred"
 	"github.com/ahds-events/ahds/shared/azfunc"
@@ -28,6 +31,8 @@ import (
 	"github.com/ahds-events/ahds/shared/config"
 	"github.com/ahds-events/ahds/shared/deadletter"
 	"github.com/ahds-events/ahds/shared/fhir"
+	"github.com/ahds-events/ahds/shared/imaging"
+	"github.com/ahds-events/ahds/shared/imaging/checkpoint"
 	"github.com/ahds-events/ahds/shared/medtech"
 )
 
@@ -144,7 +149,30 @@ func newApp(d deps) *azfunc.App {
 	app := azfunc.New(azfunc.Options{Logger: d.log, DeadLetters: d.deadLetters, Timeout: d.cfg.InvocationTimeout})
 	app.HTTP("health", health.New(healthDeps(d)))
 	app.EventHubBatch("device-telemetry", azfunc.DataTypeString, devicetelemetry.New(newMedtech(d)))
+	imgSvc, imgErr := newImaging(d)
+	app.EventGrid("dicom-events", dicomevents.New(imgSvc, imgErr))
+	app.EventGrid("fhir-events", fhirevents.New(imgSvc, imgErr))
+	var checkpoints imaging.CheckpointStore
+	if imgSvc != nil && d.blob != nil {
+		checkpoints = checkpoint.NewBlob(d.blob, imgSvc.Config().CheckpointContainer)
+	} else if imgErr == nil {
+		imgErr = errors.New("AzureWebJobsStorage is not set: the change-feed checkpoint lives in Blob Storage")
+	}
+	app.Timer("dicom-catchup", dicomcatchup.New(imgSvc, checkpoints, imgErr))
 	return app
+}
+
+// newImaging builds the DICOM → FHIR service, or says why it cannot.
+func newImaging(d deps) (*imaging.Service, error) {
+	if d.fhir == nil {
+		return nil, errors.New("FHIR_BASE_URL is not set")
+	}
+	svc, err := imaging.NewFromEnv(d.getenv, d.cred, d.fhir, d.log)
+	if err != nil {
+		d.log.Error("dicom settings", "err", err)
+		return nil, err
+	}
+	return svc, nil
 }
 
 // newMedtech builds the device pipeline, or says why it cannot.

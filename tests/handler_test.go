@@ -5,6 +5,7 @@ package tests
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -109,6 +110,7 @@ func TestHandler_ReadyFastAndEveryRouteAnswers(t *testing.T) {
 		// Configured but unreachable: the probes must be answered without
 		// any call out (a non-JSON device message is dead-lettered at once).
 		"FHIR_BASE_URL": "http://127.0.0.1:9", "MEDTECH_IDENTITY_MODE": "Direct",
+		"DICOM_SERVICE_URL": "http://127.0.0.1:9", "DICOM_SERVICE_KIND": "orthanc",
 		"MEDTECH_DEVICE_MAPPING": "device-telemetry/mappings/devicecontent.json",
 		"MEDTECH_FHIR_MAPPING":   "device-telemetry/mappings/fhirmapping.json"})
 	if h.ReadyAfter > time.Second {
@@ -122,7 +124,21 @@ func TestHandler_ReadyFastAndEveryRouteAnswers(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 			defer cancel()
-			res, err := h.Invoke(ctx, probeInvocation(t, h.Root.Functions[name]))
+			f := h.Root.Functions[name]
+			res, err := h.Invoke(ctx, probeInvocation(t, f))
+			if trig, _ := f.Trigger(); trig.Type == "timerTrigger" {
+				// No storage for the checkpoint: the run must fail (500,
+				// so the failure shows) and say why on stderr.
+				var se *hostwire.StatusError
+				if !errors.As(err, &se) || se.Status != 500 {
+					t.Fatalf("invoke = %v, %v; want a 500", res, err)
+				}
+				if !consoleHas(h, fakehost.Error, name+" is not configured") {
+					t.Errorf("no stderr line explains the failure of %s", name)
+				}
+				return
+			}
+			// Input the function cannot use is dead-lettered and acknowledged.
 			if err != nil {
 				t.Fatalf("invoke: %v", err)
 			}
@@ -134,13 +150,7 @@ func TestHandler_ReadyFastAndEveryRouteAnswers(t *testing.T) {
 	if err := h.Err(); err != nil {
 		t.Fatal(err)
 	}
-	var ready bool
-	for _, l := range h.Lines() {
-		if strings.Contains(l.Text, `"msg":"handler ready"`) && l.Level == fakehost.Information {
-			ready = true
-		}
-	}
-	if !ready {
+	if !consoleHas(h, fakehost.Information, `"msg":"handler ready"`) {
 		t.Errorf("no Information line 'handler ready' in console output: %v", h.Lines())
 	}
 }
@@ -162,11 +172,18 @@ func TestHandler_HealthReportsMissingConfiguration(t *testing.T) {
 		t.Errorf("health = %d %s; want 503 naming FHIR_BASE_URL", out.StatusCode, out.Body)
 	}
 	// Configuration problems are logged at start as errors (stderr).
-	var logged bool
-	for _, l := range h.Lines() {
-		logged = logged || (l.Level == fakehost.Error && strings.Contains(l.Text, "configuration problems"))
-	}
-	if !logged {
+	if !consoleHas(h, fakehost.Error, "configuration problems") {
 		t.Error("configuration problems not logged to stderr at start")
 	}
+}
+
+// consoleHas reports whether the handler wrote a console line at level
+// containing text.
+func consoleHas(h *fakehost.Host, level fakehost.Level, text string) bool {
+	for _, l := range h.Lines() {
+		if l.Level == level && strings.Contains(l.Text, text) {
+			return true
+		}
+	}
+	return false
 }
