@@ -43,12 +43,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, environ
 	if err != nil {
 		return err
 	}
-	return serve(ctx, c, environ, stdout, stderr, nil)
+	return serve(ctx, c, getenv, environ, stdout, stderr, nil)
 }
 
 // serve runs the emulation for c; ready, when set, is called once every
 // listener serves.
-func serve(ctx context.Context, c config, environ []string, stdout, stderr io.Writer, ready func(Endpoints)) error {
+func serve(ctx context.Context, c config, getenv func(string) string, environ []string, stdout, stderr io.Writer, ready func(Endpoints)) error {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
 		return fmt.Errorf("-log-level: %w", err)
@@ -59,11 +59,22 @@ func serve(ctx context.Context, c config, environ []string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
+	settings, err := funcapp.LoadSettings(c.appRoot)
+	if err != nil {
+		return err
+	}
+	// App settings: the environment wins over local.settings.json.
+	setting := func(k string) string {
+		if v := getenv(k); v != "" {
+			return v
+		}
+		return settings[k]
+	}
 	subs, err := eventgrid.LoadSubscriptions(c.subscriptions)
 	if err != nil {
 		return err
 	}
-	if err := checkSubscriptions(app, subs, c.subscriptions); err != nil {
+	if subs, err = checkSubscriptions(app, subs, c.subscriptions, c.allowMissing, log); err != nil {
 		return err
 	}
 
@@ -98,7 +109,13 @@ func serve(ctx context.Context, c config, environ []string, stdout, stderr io.Wr
 
 	handlerURL := c.handlerURL
 	if c.startHandler {
-		proc, err := handlerproc.Start(ctx, handlerproc.Options{AppRoot: c.appRoot, Env: environ, Stdout: stdout, Stderr: stderr})
+		env := append([]string(nil), environ...)
+		for k, v := range settings {
+			if getenv(k) == "" {
+				env = append(env, k+"="+v)
+			}
+		}
+		proc, err := handlerproc.Start(ctx, handlerproc.Options{AppRoot: c.appRoot, Env: env, Stdout: stdout, Stderr: stderr})
 		if err != nil {
 			return err
 		}
@@ -151,7 +168,7 @@ func serve(ctx context.Context, c config, environ []string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	ns, err := newNamespace(c, app, store, client, handlerURL, log.With("component", "eventhubs"))
+	ns, err := newNamespace(c, app, setting, store, client, handlerURL, log.With("component", "eventhubs"))
 	if err != nil {
 		return err
 	}
@@ -192,33 +209,55 @@ func serve(ctx context.Context, c config, environ []string, stdout, stderr io.Wr
 	return err
 }
 
-// checkSubscriptions refuses subscriptions whose function is missing or is
-// not Event Grid triggered.
-func checkSubscriptions(app *funcapp.App, subs []eventgrid.Subscription, path string) error {
+// checkSubscriptions refuses subscriptions whose function is not Event Grid
+// triggered, and those whose function is missing unless allowMissing (then
+// they are dropped with a warning).
+func checkSubscriptions(app *funcapp.App, subs []eventgrid.Subscription, path string, allowMissing bool, log *slog.Logger) ([]eventgrid.Subscription, error) {
 	var errs []error
+	var kept []eventgrid.Subscription
 	for _, s := range subs {
 		fn, ok := app.Functions[s.Function]
 		if !ok {
+			if allowMissing {
+				log.Warn("subscription dropped: its function is not in the app root", "file", path, "line", s.Line, "subscription", s.Name, "function", s.Function)
+				continue
+			}
 			errs = append(errs, fmt.Errorf("%s:%d: subscription %q: function %q is not in %s (have %s)", path, s.Line, s.Name, s.Function, app.Root, strings.Join(app.Names(), ", ")))
 			continue
 		}
 		if tr, _ := fn.Trigger(); tr.Type != "eventGridTrigger" {
 			errs = append(errs, fmt.Errorf("%s:%d: subscription %q: function %q is triggered by %s, not eventGridTrigger", path, s.Line, s.Name, s.Function, tr.Type))
+			continue
 		}
+		kept = append(kept, s)
 	}
-	return errors.Join(errs...)
+	return kept, errors.Join(errs...)
 }
 
-func newNamespace(c config, app *funcapp.App, store *blobstore.Store, client *hostwire.Client, handlerURL string, log *slog.Logger) (*eventhubs.Namespace, error) {
+func newNamespace(c config, app *funcapp.App, setting func(string) string, store *blobstore.Store, client *hostwire.Client, handlerURL string, log *slog.Logger) (*eventhubs.Namespace, error) {
 	var hubs []eventhubs.HubConfig
 	for _, h := range c.hubs {
 		hc := eventhubs.HubConfig{Name: h.hub, Partitions: c.partitions}
 		if h.function != "" && c.funcHostURL == "" {
 			fn, ok := app.Functions[h.function]
-			if !ok {
+			switch {
+			case !ok && c.allowMissing:
+				log.Warn("hub has no consumer: its function is not in the app root", "hub", h.hub, "function", h.function)
+			case !ok:
 				return nil, fmt.Errorf("hub %q: function %q is not in %s (have %s)", h.hub, h.function, app.Root, strings.Join(app.Names(), ", "))
+			default:
+				tr, _ := fn.Trigger()
+				if name, ok := funcapp.Expand(tr.EventHubName, setting); ok && !strings.EqualFold(name, h.hub) {
+					log.Warn("function.json eventHubName differs from the hub it is bound to here", "hub", h.hub, "eventHubName", name)
+				}
+				cg, ok := funcapp.Expand(tr.ConsumerGroup, setting)
+				if !ok {
+					log.Warn("consumerGroup setting unresolved: using $Default", "function", fn.Name, "consumerGroup", tr.ConsumerGroup)
+					cg = ""
+				}
+				hc.ConsumerGroup = cg
+				hc.Function = fn
 			}
-			hc.Function = fn
 		} else if h.function != "" {
 			log.Warn("with -func-host-url the Event Hubs stand-in only accepts events: `func start` cannot consume them", "hub", h.hub)
 		}

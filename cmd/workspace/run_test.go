@@ -32,7 +32,8 @@ func testApp(t *testing.T) string {
 		"host.json":                      `{"version":"2.0","extensions":{"eventHubs":{"maxEventBatchSize":10}}}`,
 		"dicom-events/function.json":     `{"bindings":[{"type":"eventGridTrigger","direction":"in","name":"event"}]}`,
 		"fhir-events/function.json":      `{"bindings":[{"type":"eventGridTrigger","direction":"in","name":"event"}]}`,
-		"device-telemetry/function.json": `{"bindings":[{"type":"eventHubTrigger","direction":"in","name":"events","eventHubName":"device-telemetry","cardinality":"many","dataType":"string"}]}`,
+		"device-telemetry/function.json": `{"bindings":[{"type":"eventHubTrigger","direction":"in","name":"events","eventHubName":"%HUB%","consumerGroup":"%CG%","cardinality":"many","dataType":"string"}]}`,
+		"local.settings.json":            `{"Values":{"HUB":"device-telemetry","CG":"telemetry-readers"}}`,
 	})
 	return root
 }
@@ -54,6 +55,31 @@ func TestParseConfig(t *testing.T) {
 	}
 }
 
+func TestServe_MissingFunctions(t *testing.T) {
+	app := t.TempDir()
+	writeFiles(t, app, map[string]string{"host.json": `{}`, "health/function.json": `{"bindings":[{"type":"httpTrigger","direction":"in","name":"req"}]}`})
+	subs := filepath.Join("..", "..", "tests", "workspace", "subscriptions.json")
+	args := []string{"-handler-url", "http://127.0.0.1:9", "-app", app, "-subscriptions", subs, "-dicom-port", "0", "-fhir-port", "0", "-eventhubs-port", "0",
+		"-endpoints", filepath.Join(t.TempDir(), "ep.json"), "-changefeed", ""}
+	c, err := parseConfig(args, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = serve(t.Context(), c, func(string) string { return "" }, nil, io.Discard, io.Discard, nil)
+	if err == nil || !strings.Contains(err.Error(), `function "dicom-events" is not in`) {
+		t.Fatalf("serve error = %v, want missing dicom-events", err)
+	}
+	c, _ = parseConfig(append(args, "-allow-missing-functions"), func(string) string { return "" }, io.Discard)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(ctx, c, func(string) string { return "" }, nil, io.Discard, t.Output(), func(Endpoints) { cancel() })
+	}()
+	if err := <-done; err != nil {
+		t.Errorf("serve with -allow-missing-functions = %v", err)
+	}
+}
+
 func TestServe_RefusesBadSubscriptions(t *testing.T) {
 	app := testApp(t)
 	subs := filepath.Join(t.TempDir(), "subs.json")
@@ -62,7 +88,7 @@ func TestServe_RefusesBadSubscriptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = serve(t.Context(), c, nil, io.Discard, io.Discard, nil)
+	err = serve(t.Context(), c, func(string) string { return "" }, nil, io.Discard, io.Discard, nil)
 	if err == nil || !strings.Contains(err.Error(), subs+":2:") || !strings.Contains(err.Error(), "not eventGridTrigger") {
 		t.Errorf("serve error = %v", err)
 	}
@@ -98,7 +124,9 @@ func TestServe_EndToEnd(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	ready := make(chan Endpoints, 1)
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, c, nil, io.Discard, t.Output(), func(ep Endpoints) { ready <- ep }) }()
+	go func() {
+		done <- serve(ctx, c, func(string) string { return "" }, nil, io.Discard, t.Output(), func(ep Endpoints) { ready <- ep })
+	}()
 	var ep Endpoints
 	select {
 	case ep = <-ready:
@@ -141,7 +169,7 @@ func TestServe_EndToEnd(t *testing.T) {
 	}
 	select {
 	case inv := <-got:
-		if !strings.HasPrefix(inv, `/device-telemetry {"Data":{"events":"[\"{\\\"deviceId\\\":\\\"d1\\\"}\"]"},"Metadata":{"TriggerPartitionContext":`) {
+		if !strings.HasPrefix(inv, `/device-telemetry {"Data":{"events":"[\"{\\\"deviceId\\\":\\\"d1\\\"}\"]"},"Metadata":{"TriggerPartitionContext":`) || !strings.Contains(inv, `"ConsumerGroup":"telemetry-readers"`) {
 			t.Errorf("invocation = %s", inv)
 		}
 	case <-time.After(10 * time.Second):

@@ -128,8 +128,8 @@ func New(cfg Config) (*Namespace, error) {
 			default:
 				return nil, fmt.Errorf("eventhubs: hub %q: function %q: dataType %q (want none, string or binary)", hc.Name, hc.Function.Name, tr.DataType)
 			}
-			if hc.ConsumerGroup == "" {
-				hc.ConsumerGroup = tr.ConsumerGroup
+			if hc.ConsumerGroup == "" && !strings.Contains(tr.ConsumerGroup, "%") {
+				hc.ConsumerGroup = tr.ConsumerGroup // %SETTING% references are the caller's to expand
 			}
 			if cfg.Invoke == nil {
 				return nil, errors.New("eventhubs: a hub has a function but Config.Invoke is nil")

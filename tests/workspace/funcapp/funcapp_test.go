@@ -89,3 +89,20 @@ func TestParseTimeSpan(t *testing.T) {
 		}
 	}
 }
+
+func TestSettingsAndExpand(t *testing.T) {
+	root := writeApp(t, map[string]string{"local.settings.json": `{"IsEncrypted":false,"Values":{"HUB":"device-telemetry","CG":"$Default"}}`})
+	s, err := LoadSettings(root)
+	if err != nil || s["HUB"] != "device-telemetry" {
+		t.Fatalf("LoadSettings = %v, %v", s, err)
+	}
+	if got, ok := Expand("%HUB%", func(k string) string { return s[k] }); !ok || got != "device-telemetry" {
+		t.Errorf("Expand = %q %v", got, ok)
+	}
+	if got, ok := Expand("x-%MISSING%", func(k string) string { return s[k] }); ok || got != "x-" {
+		t.Errorf("Expand(missing) = %q %v", got, ok)
+	}
+	if s, err := LoadSettings(t.TempDir()); err != nil || len(s) != 0 {
+		t.Errorf("LoadSettings(no file) = %v, %v", s, err)
+	}
+}
