@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -49,7 +50,8 @@ func TestRun_Dispatch(t *testing.T) {
 }
 
 func TestConfigCheck(t *testing.T) {
-	good := map[string]string{"FHIR_BASE_URL": "http://127.0.0.1:8080", "DICOM_SERVICE_URL": "http://127.0.0.1:8042", "DICOM_SERVICE_KIND": "orthanc", "AzureWebJobsStorage": "UseDevelopmentStorage=true"}
+	good := map[string]string{"FHIR_BASE_URL": "http://127.0.0.1:8080", "DICOM_SERVICE_URL": "http://127.0.0.1:8042", "DICOM_SERVICE_KIND": "orthanc", "AzureWebJobsStorage": "UseDevelopmentStorage=true",
+		"MEDTECH_DEVICE_MAPPING": "devicecontent.json", "MEDTECH_FHIR_MAPPING": "fhirmapping.json"}
 	if code, out, errs := runCLI(t, good, "config", "check"); code != 0 || !strings.Contains(out, "configuration ok") {
 		t.Errorf("config check (good) = %d %s %s", code, out, errs)
 	}
@@ -114,5 +116,30 @@ func TestSimulateDevices_RESTSendAPI(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, nil, "simulate", "devices"); code != 2 {
 		t.Errorf("simulate without a target = %d, want 2", code)
+	}
+}
+
+// TestSettings_Documented: every setting the handler reads is in the README
+// and in local.settings.sample.json.
+func TestSettings_Documented(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sample, err := os.ReadFile("../../local.settings.sample.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ls struct{ Values map[string]string }
+	if err := json.Unmarshal(sample, &ls); err != nil {
+		t.Fatalf("local.settings.sample.json: %v", err)
+	}
+	for _, s := range allSettings() {
+		if !strings.Contains(string(readme), "`"+s.Name+"`") {
+			t.Errorf("README.md does not document %s", s.Name)
+		}
+		if _, ok := ls.Values[s.Name]; !ok {
+			t.Errorf("local.settings.sample.json has no %s", s.Name)
+		}
 	}
 }

@@ -81,6 +81,20 @@ param logAnalyticsId string
 @description('Subnet for VNet integration; empty when private networking is off.')
 param appSubnetId string = ''
 
+@description('MedTech device mapping: a path in the app package or a blob URL the app identity can read.')
+param medtechDeviceMapping string = 'device-telemetry/mappings/devicecontent.json'
+
+@description('MedTech FHIR destination mapping: a path in the app package or a blob URL.')
+param medtechFhirMapping string = 'device-telemetry/mappings/fhirmapping.json'
+
+@description('MedTech identity resolution: Lookup (as the managed service), Create or Direct.')
+@allowed([
+  'Lookup'
+  'Create'
+  'Direct'
+])
+param medtechIdentityMode string = 'Lookup'
+
 resource appi 'Microsoft.Insights/components@2020-02-02' existing = {
   name: appInsightsName
 }
@@ -159,6 +173,22 @@ var appSettings = [
   {
     name: 'DEADLETTER_CONTAINER'
     value: deadLetterContainerName
+  }
+  {
+    name: 'DICOM_CATCHUP_SCHEDULE'
+    value: '0 */5 * * * *'
+  }
+  {
+    name: 'MEDTECH_DEVICE_MAPPING'
+    value: medtechDeviceMapping
+  }
+  {
+    name: 'MEDTECH_FHIR_MAPPING'
+    value: medtechFhirMapping
+  }
+  {
+    name: 'MEDTECH_IDENTITY_MODE'
+    value: medtechIdentityMode
   }
 ]
 
