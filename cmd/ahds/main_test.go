@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -141,5 +142,23 @@ func TestSettings_Documented(t *testing.T) {
 		if _, ok := ls.Values[s.Name]; !ok {
 			t.Errorf("local.settings.sample.json has no %s", s.Name)
 		}
+	}
+}
+
+func TestSimulateStudy_StoresInOrthanc(t *testing.T) {
+	st := stack.Require(t)
+	uid := fmt.Sprintf("2.25.%d", time.Now().UnixNano())
+	code, out, errs := runCLI(t, nil, "simulate", "study", "--kind", "orthanc", "--url", st.Orthanc, "--series", "2", "--instances", "3", "--study-uid", uid)
+	if code != 0 || !strings.Contains(out, "2 series, 6 instances") {
+		t.Fatalf("simulate study = %d %q %q", code, out, errs)
+	}
+	res, err := http.Get(st.Orthanc + "/dicom-web/studies/" + uid + "/series")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var series []any
+	if err := json.NewDecoder(res.Body).Decode(&series); err != nil || len(series) != 2 {
+		t.Errorf("QIDO series of the stored study = %d, %v; want 2", len(series), err)
 	}
 }

@@ -26,8 +26,11 @@ type sender interface {
 // local Event Hubs stand-in (REST send API, --url) or to a real Event Hub
 // (--namespace and --hub, with the identity or EVENTHUB_CONNECTION_STRING).
 func runSimulate(ctx context.Context, args []string, e env) int {
+	if len(args) > 0 && args[0] == "study" {
+		return runSimulateStudy(ctx, args[1:], e)
+	}
 	if len(args) == 0 || args[0] != "devices" {
-		return usageError(e.stderr, "usage: ahds simulate devices [flags] (see ahds simulate devices -h)")
+		return usageError(e.stderr, "usage: ahds simulate devices|study [flags] (see ahds simulate devices -h)")
 	}
 	fs := flag.NewFlagSet("simulate devices", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
