@@ -19,6 +19,9 @@ install_debs() {
       log "warning: $name $have is installed; the pinned version is $ver"
     fi
   done
+  # curl probes readiness; npm installs Node 22 (Debian's npm if none).
+  command -v curl >/dev/null || missing+=(curl)
+  command -v npm >/dev/null || missing+=(npm)
   ((${#missing[@]})) || return 0
   log "apt-get install ${missing[*]}"
   as_root apt-get update -qq
@@ -30,6 +33,7 @@ install_debs() {
   for spec in "${want[@]}"; do
     [[ -n $(deb_version "${spec%%=*}") ]] || die "apt-get did not install ${spec%%=*}"
   done
+  command -v curl >/dev/null || die "apt-get did not install curl"
 }
 
 npm_cmd() {
