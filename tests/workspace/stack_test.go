@@ -280,11 +280,12 @@ func TestStack_EventHubsBatchAndCheckpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	container := fmt.Sprintf("eh-test-%d", rand.IntN(1_000_000))
+	written := make(chan eventhubs.Checkpoint, 10)
 	fn := funcapp.Function{Name: "device-telemetry", Bindings: []funcapp.Binding{{Type: "eventHubTrigger", Direction: "in", Name: "events", Cardinality: "many", DataType: "string"}}}
 	client := &hostwire.Client{}
 	ns, err := eventhubs.New(eventhubs.Config{
 		Namespace: "ws.servicebus.windows.net", Hubs: []eventhubs.HubConfig{{Name: "device-telemetry", Partitions: 1, Function: fn}},
-		Batch: funcapp.EventHubs{MaxEventBatchSize: 100, MinEventBatchSize: 1}, Checkpoints: &eventhubs.BlobCheckpoints{Store: store, Container: container},
+		Batch: funcapp.EventHubs{MaxEventBatchSize: 100, MinEventBatchSize: 1}, Checkpoints: &signalling{next: &eventhubs.BlobCheckpoints{Store: store, Container: container}, done: written},
 		Invoke: func(ctx context.Context, inv hostwire.Invocation) error {
 			_, err := client.Invoke(ctx, h.srv.URL, inv, hostwire.Expect{})
 			return err
@@ -308,16 +309,16 @@ func TestStack_EventHubsBatchAndCheckpoint(t *testing.T) {
 	if resp.StatusCode != 201 {
 		t.Fatalf("send = %d", resp.StatusCode)
 	}
-	// The checkpoint lands after the invocation: poll the blob.
-	name := eventhubs.BlobName(eventhubs.Checkpoint{Namespace: "ws.servicebus.windows.net", Hub: "device-telemetry", ConsumerGroup: "$Default", PartitionID: "0"})
-	var meta map[string]string
-	for meta["sequencenumber"] != "1" {
-		select {
-		case <-ctx.Done():
-			t.Fatal("no checkpoint")
-		default:
-		}
-		meta, _ = store.Metadata(ctx, container, name)
+	// The checkpoint lands after the invocation; read it back from Azurite.
+	var cp eventhubs.Checkpoint
+	select {
+	case cp = <-written:
+	case <-ctx.Done():
+		t.Fatal("no checkpoint")
+	}
+	meta, err := store.Metadata(ctx, container, eventhubs.BlobName(cp))
+	if err != nil || meta["sequencenumber"] != "1" || cp.PartitionID != "0" || cp.ConsumerGroup != "$Default" {
+		t.Fatalf("checkpoint %+v metadata = %v, %v", cp, meta, err)
 	}
 	if meta["offset"] == "" {
 		t.Errorf("checkpoint metadata = %v", meta)
@@ -369,4 +370,18 @@ func TestStack_EventGridDeadLetterToBlob(t *testing.T) {
 	if err := json.Unmarshal(b, &recs); err != nil || len(recs) != 1 || recs[0]["id"] != "dl-1" || recs[0]["deadLetterReason"] != "MaxDeliveryAttemptsExceeded" || recs[0]["deliveryAttempts"] != 2.0 || recs[0]["lastDeliveryOutcome"] != "GenericError" {
 		t.Errorf("dead-letter blob = %s (%v)", b, err)
 	}
+}
+
+// signalling reports each checkpoint after the wrapped store wrote it.
+type signalling struct {
+	next eventhubs.CheckpointStore
+	done chan eventhubs.Checkpoint
+}
+
+func (s *signalling) Checkpoint(ctx context.Context, cp eventhubs.Checkpoint) error {
+	err := s.next.Checkpoint(ctx, cp)
+	if err == nil {
+		s.done <- cp
+	}
+	return err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/ahds-events/ahds/tests/workspace/hostwire"
@@ -21,7 +22,18 @@ func (ns *Namespace) consume(ctx context.Context, h *hub, p *partition) {
 		if !ok {
 			return
 		}
-		ns.deliver(ctx, h, p, batch, log)
+		if tr, _ := h.fn.Trigger(); strings.EqualFold(tr.Cardinality, "many") {
+			ns.deliver(ctx, h, p, batch, log)
+		} else {
+			// Cardinality one: the extension runs one invocation per event of
+			// the batch, in order, and checkpoints after the batch.
+			for i := range batch {
+				if ctx.Err() != nil {
+					return
+				}
+				ns.deliver(ctx, h, p, batch[i:i+1], log)
+			}
+		}
 		if ctx.Err() != nil {
 			return
 		}
@@ -85,7 +97,11 @@ func (ns *Namespace) deliver(ctx context.Context, h *hub, p *partition, batch []
 	first, last := batch[0].SequenceNumber, batch[len(batch)-1].SequenceNumber
 	var retry *hostwire.RetryContext
 	for attempt := 0; ; attempt++ {
-		inv, err := hostwire.EventHubBatch(hostwire.Batch{
+		encode := hostwire.EventHubBatch
+		if !strings.EqualFold(tr.Cardinality, "many") {
+			encode = hostwire.EventHubSingle
+		}
+		inv, err := encode(hostwire.Batch{
 			Function: h.fn.Name, Binding: tr.Name, DataType: tr.DataType, Partition: pc, Events: batch,
 			Sys:   hostwire.Sys{MethodName: h.fn.Name, UtcNow: ns.cfg.Clock.Now(), RandGuid: hostwire.NewUUID()},
 			Retry: retry,

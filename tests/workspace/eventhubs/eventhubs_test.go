@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -314,11 +315,11 @@ func TestDelivery_BindingFailureSkipsHandler(t *testing.T) {
 func TestNew_Errors(t *testing.T) {
 	noop := func(context.Context, hostwire.Invocation) error { return nil }
 	grid := funcapp.Function{Name: "f", Bindings: []funcapp.Binding{{Type: "eventGridTrigger", Direction: "in", Name: "e"}}}
-	one := function("string", nil)
-	one.Bindings[0].Cardinality = "one"
+	bad := function("string", nil)
+	bad.Bindings[0].Cardinality = "some"
 	for name, cfg := range map[string]Config{
 		"wrong trigger":   {Hubs: []HubConfig{{Name: "h", Function: grid}}, Invoke: noop},
-		"cardinality one": {Hubs: []HubConfig{{Name: "h", Function: one}}, Invoke: noop},
+		"bad cardinality": {Hubs: []HubConfig{{Name: "h", Function: bad}}, Invoke: noop},
 		"duplicate hub":   {Hubs: []HubConfig{{Name: "h"}, {Name: "H"}}},
 		"no invoke":       {Hubs: []HubConfig{{Name: "h", Function: function("", nil)}}},
 		"partitions":      {Hubs: []HubConfig{{Name: "h", Partitions: 33}}},
@@ -365,4 +366,28 @@ func FuzzParseBatch(f *testing.F) {
 			t.Fatalf("parseBatch(%q) = no events and no error", b)
 		}
 	})
+}
+
+func TestDelivery_CardinalityOne(t *testing.T) {
+	fn := function("string", nil)
+	fn.Bindings[0].Cardinality = "one"
+	f := newFixture(t, fn, funcapp.EventHubs{MaxEventBatchSize: 10, MinEventBatchSize: 1}, 0)
+	if err := f.ns.Send("device-telemetry", []SendEvent{{Body: []byte(`{"n":1}`)}, {Body: []byte(`{"n":2}`)}}); err != nil {
+		t.Fatal(err)
+	}
+	for cp := range f.cps.ch {
+		if cp.SequenceNumber == 1 {
+			break
+		}
+	}
+	calls := f.h.calls()
+	if len(calls) != 2 {
+		t.Fatalf("invocations = %d, want one per event", len(calls))
+	}
+	for i, c := range calls {
+		want := fmt.Sprintf(`{"Data":{"events":"\"{\\\"n\\\":%d}\""}`, i+1)
+		if !strings.HasPrefix(c, want) || !strings.Contains(c, fmt.Sprintf(`"SequenceNumber":"%d"`, i)) || !strings.Contains(c, fmt.Sprintf(`"n":"\"%d\""`, i+1)) {
+			t.Errorf("call %d = %s", i, c)
+		}
+	}
 }

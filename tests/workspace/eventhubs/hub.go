@@ -120,8 +120,8 @@ func New(cfg Config) (*Namespace, error) {
 			if !ok || tr.Type != "eventHubTrigger" {
 				return nil, fmt.Errorf("eventhubs: hub %q: function %q has no eventHubTrigger binding", hc.Name, hc.Function.Name)
 			}
-			if tr.Cardinality != "many" {
-				return nil, fmt.Errorf("eventhubs: hub %q: function %q: only cardinality \"many\" is emulated (got %q)", hc.Name, hc.Function.Name, tr.Cardinality)
+			if c := strings.ToLower(tr.Cardinality); c != "" && c != "one" && c != "many" {
+				return nil, fmt.Errorf("eventhubs: hub %q: function %q: cardinality %q (want one or many)", hc.Name, hc.Function.Name, tr.Cardinality)
 			}
 			switch tr.DataType {
 			case "", "string", "binary":

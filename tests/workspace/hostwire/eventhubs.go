@@ -120,22 +120,7 @@ func EventHubBatch(b Batch) (Invocation, error) {
 			p = Object{}
 		}
 		props[i], _ = p.MarshalJSON()
-		sp := Object{
-			{"x-opt-sequence-number", seqs[i]},
-			{"x-opt-offset", quote(off)},
-			{"x-opt-enqueued-time", quote(FormatDateTime(e.EnqueuedTime, KindUTC))},
-		}
-		if e.PartitionKey != "" {
-			sp = append(sp, Field{"x-opt-partition-key", key})
-		}
-		sp = append(sp,
-			Field{"SequenceNumber", seqs[i]},
-			Field{"Offset", json.RawMessage(off)},
-			Field{"OffsetString", quote(off)},
-			Field{"PartitionKey", key},
-			Field{"EnqueuedTimeUtc", unspecified},
-		)
-		sysProps[i], _ = sp.MarshalJSON()
+		sysProps[i] = systemProperties(e)
 	}
 	arrays := []struct {
 		name  string
@@ -168,4 +153,85 @@ func rawArray(items []json.RawMessage) []byte {
 		b = append(b, it...)
 	}
 	return append(b, ']')
+}
+
+// EventHubSingle builds the invocation for one event delivered to a
+// cardinality-one trigger (contract §5.2 "Single-event form"): Data.<binding>
+// is the body as a double-encoded string (base64 for dataType binary);
+// Metadata has the partition contexts, PartitionKey, Offset and OffsetString
+// double-encoded, SequenceNumber as its text, EnqueuedTimeUtc in whole
+// seconds without zone, Properties and SystemProperties as objects, then the
+// top-level members of a JSON body, then sys. b.Events must hold exactly one
+// event.
+func EventHubSingle(b Batch) (Invocation, error) {
+	if len(b.Events) != 1 {
+		return Invocation{}, fmt.Errorf("event hubs single %s: %d events, want 1", b.Function, len(b.Events))
+	}
+	e := b.Events[0]
+	inv := Invocation{Function: b.Function}
+	switch b.DataType {
+	case "binary":
+		inv.Data.Set(b.Binding, Bytes(e.Body))
+	case "", "string":
+		inv.Data.Set(b.Binding, String(string(e.Body)))
+	default:
+		return Invocation{}, fmt.Errorf("event hubs single %s: dataType %q is not supported (want none, string or binary)", b.Function, b.DataType)
+	}
+	pc := b.Partition.Value()
+	inv.Metadata.Set("TriggerPartitionContext", pc)
+	inv.Metadata.Set("PartitionContext", pc)
+	off := strconv.FormatInt(e.Offset, 10)
+	if e.PartitionKey != "" {
+		inv.Metadata.Set("PartitionKey", String(e.PartitionKey))
+	}
+	inv.Metadata.Set("Offset", String(off))
+	inv.Metadata.Set("OffsetString", String(off))
+	inv.Metadata.Set("SequenceNumber", quote(strconv.FormatInt(e.SequenceNumber, 10)))
+	inv.Metadata.Set("EnqueuedTimeUtc", DateTime(e.EnqueuedTime))
+	p := e.Properties
+	if p == nil {
+		p = Object{}
+	}
+	pv, _ := p.MarshalJSON()
+	inv.Metadata.Set("Properties", pv)
+	inv.Metadata.Set("SystemProperties", systemProperties(e))
+	if b.DataType != "binary" {
+		if err := setBodyMembers(&inv.Metadata, e.Body); err != nil {
+			return Invocation{}, fmt.Errorf("event hubs single %s: body: %w", b.Function, err)
+		}
+	}
+	inv.Metadata.Set("sys", b.Sys.Value())
+	if b.Retry != nil {
+		inv.Metadata.Set("RetryContext", b.Retry.Value())
+	}
+	return inv, nil
+}
+
+// systemProperties is one event's SystemProperties object: AMQP x-opt-*
+// annotations plus the extension's fields (illustrative, contract §14.3).
+func systemProperties(e EventData) json.RawMessage {
+	off := strconv.FormatInt(e.Offset, 10)
+	seq := json.RawMessage(strconv.FormatInt(e.SequenceNumber, 10))
+	key := json.RawMessage("null")
+	if e.PartitionKey != "" {
+		key = quote(e.PartitionKey)
+	}
+	unspecified := quote(FormatDateTime(e.EnqueuedTime.UTC(), KindUnspecified))
+	sp := Object{
+		{"x-opt-sequence-number", seq},
+		{"x-opt-offset", quote(off)},
+		{"x-opt-enqueued-time", quote(FormatDateTime(e.EnqueuedTime, KindUTC))},
+	}
+	if e.PartitionKey != "" {
+		sp = append(sp, Field{"x-opt-partition-key", key})
+	}
+	sp = append(sp,
+		Field{"SequenceNumber", seq},
+		Field{"Offset", json.RawMessage(off)},
+		Field{"OffsetString", quote(off)},
+		Field{"PartitionKey", key},
+		Field{"EnqueuedTimeUtc", unspecified},
+	)
+	b, _ := sp.MarshalJSON()
+	return b
 }

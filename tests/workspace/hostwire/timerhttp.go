@@ -110,37 +110,8 @@ func HTTP(function, binding string, r HTTPRequest, sys Sys) (Invocation, error) 
 	rv, _ := req.MarshalJSON()
 	inv := Invocation{Function: function}
 	inv.Data.Set(binding, rv)
-	if r.Body != nil && json.Valid(r.Body) && bytes.HasPrefix(bytes.TrimSpace(r.Body), []byte("{")) {
-		members, err := ParseObject(bytes.TrimSpace(r.Body))
-		if err != nil {
-			return Invocation{}, fmt.Errorf("http invocation of %s: body: %w", function, err)
-		}
-		for _, m := range members {
-			v := bytes.TrimSpace(m.Value)
-			switch {
-			case len(v) == 0 || string(v) == "null":
-			case v[0] == '{':
-				r, err := Render(v, RenderOptions{})
-				if err != nil {
-					return Invocation{}, err
-				}
-				inv.Metadata.Set(m.Name, r)
-			case v[0] == '"':
-				var s string
-				_ = json.Unmarshal(v, &s)
-				inv.Metadata.Set(m.Name, String(s))
-			case string(v) == "true":
-				inv.Metadata.Set(m.Name, String("True"))
-			case string(v) == "false":
-				inv.Metadata.Set(m.Name, String("False"))
-			default:
-				r, err := Render(v, RenderOptions{})
-				if err != nil {
-					return Invocation{}, err
-				}
-				inv.Metadata.Set(m.Name, String(string(r)))
-			}
-		}
+	if err := setBodyMembers(&inv.Metadata, r.Body); err != nil {
+		return Invocation{}, fmt.Errorf("http invocation of %s: body: %w", function, err)
 	}
 	for _, kv := range query {
 		if kv[0] != "code" {
@@ -170,4 +141,50 @@ func joinPairs(pairs [][2]string, sep string) [][2]string {
 		out = append(out, kv)
 	}
 	return out
+}
+
+// setBodyMembers copies the top-level members of a JSON object body into
+// Metadata as the host's ApplyBindingData does: objects stay objects, other
+// values become their text double-encoded (booleans as .NET's "True" and
+// "False" — [DERIVED]); nulls are dropped. A body that is not a JSON object
+// adds nothing.
+func setBodyMembers(meta *Object, body []byte) error {
+	t := bytes.TrimSpace(body)
+	if len(t) == 0 || t[0] != '{' || !json.Valid(t) {
+		return nil
+	}
+	members, err := ParseObject(t)
+	if err != nil {
+		return err
+	}
+	for _, m := range members {
+		if _, exists := meta.Get(m.Name); exists {
+			continue // binding data already has the key
+		}
+		v := bytes.TrimSpace(m.Value)
+		switch {
+		case len(v) == 0 || string(v) == "null":
+		case v[0] == '{':
+			r, err := Render(v, RenderOptions{})
+			if err != nil {
+				return err
+			}
+			meta.Set(m.Name, r)
+		case v[0] == '"':
+			var s string
+			_ = json.Unmarshal(v, &s)
+			meta.Set(m.Name, String(s))
+		case string(v) == "true":
+			meta.Set(m.Name, String("True"))
+		case string(v) == "false":
+			meta.Set(m.Name, String("False"))
+		default:
+			r, err := Render(v, RenderOptions{})
+			if err != nil {
+				return err
+			}
+			meta.Set(m.Name, String(string(r)))
+		}
+	}
+	return nil
 }

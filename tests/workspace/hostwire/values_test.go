@@ -3,6 +3,8 @@ package hostwire
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -200,5 +202,38 @@ func BenchmarkEventHubBatch(b *testing.B) {
 				_ = inv.Body()
 			}
 		})
+	}
+}
+
+func TestEventHubSingle(t *testing.T) {
+	e := EventData{Body: []byte(`{"deviceId":"d1","hr":72,"ok":true,"nested":{"a":1},"none":null}`), PartitionKey: "d1", Offset: 96, SequenceNumber: 12,
+		EnqueuedTime: time.Date(2024, 10, 25, 3, 2, 17, 456000000, time.UTC)}
+	inv, err := EventHubSingle(Batch{Function: "f", Binding: "event", DataType: "string", Events: []EventData{e}, Sys: Sys{MethodName: "f", RandGuid: "g"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := inv.Data.Get("event"); string(d) != string(String(string(e.Body))) || !strings.HasPrefix(string(d), `"\"{\\\"deviceId`) {
+		t.Errorf("Data.event = %s", d)
+	}
+	want := []string{"TriggerPartitionContext", "PartitionContext", "PartitionKey", "Offset", "OffsetString", "SequenceNumber", "EnqueuedTimeUtc", "Properties", "SystemProperties", "deviceId", "hr", "ok", "nested", "sys"}
+	var names []string
+	for _, f := range inv.Metadata {
+		names = append(names, f.Name)
+	}
+	if fmt.Sprint(names) != fmt.Sprint(want) {
+		t.Errorf("Metadata keys = %v, want %v", names, want)
+	}
+	for k, w := range map[string]string{"PartitionKey": `"\"d1\""`, "Offset": `"\"96\""`, "SequenceNumber": `"12"`, "EnqueuedTimeUtc": `"2024-10-25T03:02:17"`,
+		"deviceId": `"\"d1\""`, "hr": `"\"72\""`, "ok": `"\"True\""`, "nested": `{"a":1}`} {
+		if got, _ := inv.Metadata.Get(k); string(got) != w {
+			t.Errorf("Metadata.%s = %s, want %s", k, got, w)
+		}
+	}
+	if _, err := EventHubSingle(Batch{Function: "f", Binding: "event"}); err == nil {
+		t.Error("EventHubSingle(no event) = nil error")
+	}
+	bin, _ := EventHubSingle(Batch{Function: "f", Binding: "event", DataType: "binary", Events: []EventData{{Body: []byte{1, 2}}}})
+	if d, _ := bin.Data.Get("event"); string(d) != `"AQI="` {
+		t.Errorf("binary Data.event = %s", d)
 	}
 }
