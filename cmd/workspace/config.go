@@ -120,11 +120,5 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if c.timeFactor < 1 {
 		return c, fmt.Errorf("-time-factor %v: want ≥ 1", c.timeFactor)
 	}
-	if c.fhirAccount == "" {
-		c.fhirAccount = fmt.Sprintf("%s:%d", c.listenHost, c.fhirPort)
-	}
-	if c.dicomHost == "" {
-		c.dicomHost = fmt.Sprintf("%s:%d", c.listenHost, c.dicomPort)
-	}
 	return c, nil
 }

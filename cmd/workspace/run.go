@@ -70,14 +70,6 @@ func serve(ctx context.Context, c config, getenv func(string) string, environ []
 		}
 		return settings[k]
 	}
-	subs, err := eventgrid.LoadSubscriptions(c.subscriptions)
-	if err != nil {
-		return err
-	}
-	if subs, err = checkSubscriptions(app, subs, c.subscriptions, c.allowMissing, log); err != nil {
-		return err
-	}
-
 	// Listen first so a busy port fails before anything starts.
 	listen := func(port int) (net.Listener, string, error) {
 		l, err := net.Listen("tcp", fmt.Sprintf("%s:%d", c.listenHost, port))
@@ -101,6 +93,21 @@ func serve(ctx context.Context, c config, getenv func(string) string, environ []
 		return err
 	}
 	defer el.Close()
+
+	// The event hosts default to the fronts' actual addresses.
+	if c.fhirAccount == "" {
+		c.fhirAccount = strings.TrimPrefix(fhirBase, "http://")
+	}
+	if c.dicomHost == "" {
+		c.dicomHost = strings.TrimPrefix(dicomBase, "http://")
+	}
+	subs, err := eventgrid.LoadSubscriptions(c.subscriptions, map[string]string{"fhirAccount": c.fhirAccount, "dicomHost": c.dicomHost})
+	if err != nil {
+		return err
+	}
+	if subs, err = checkSubscriptions(app, subs, c.subscriptions, c.allowMissing, log); err != nil {
+		return err
+	}
 
 	store, err := blobstore.New(c.storage)
 	if err != nil {

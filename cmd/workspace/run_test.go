@@ -44,7 +44,7 @@ func TestParseConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.handlerURL != "http://127.0.0.1:9" || c.dicomPort != 9001 || c.fhirPort != 9002 || c.dicomHost != "127.0.0.1:9001" || c.fhirAccount != "127.0.0.1:9002" ||
+	if c.handlerURL != "http://127.0.0.1:9" || c.dicomPort != 9001 || c.fhirPort != 9002 || c.dicomHost != "" || c.fhirAccount != "" ||
 		len(c.hubs) != 2 || c.hubs[1] != (hubSpec{"b", ""}) || c.storage != "UseDevelopmentStorage=true" {
 		t.Errorf("config = %+v", c)
 	}
@@ -84,7 +84,7 @@ func TestServe_RefusesBadSubscriptions(t *testing.T) {
 	app := testApp(t)
 	subs := filepath.Join(t.TempDir(), "subs.json")
 	writeFiles(t, filepath.Dir(subs), map[string]string{"subs.json": "{\"subscriptions\":[\n{\"name\":\"x\",\"function\":\"device-telemetry\"}]}"})
-	c, err := parseConfig([]string{"-handler-url", "http://127.0.0.1:9", "-app", app, "-subscriptions", subs}, func(string) string { return "" }, io.Discard)
+	c, err := parseConfig([]string{"-handler-url", "http://127.0.0.1:9", "-app", app, "-subscriptions", subs, "-dicom-port", "0", "-fhir-port", "0", "-eventhubs-port", "0"}, func(string) string { return "" }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

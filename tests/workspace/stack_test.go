@@ -82,7 +82,7 @@ func decodeInvocation(t *testing.T, body string) (invocationEvent, map[string]js
 
 func newBroker(t *testing.T, h *fakeHandler, subsJSON string, extra eventgrid.Config) *eventgrid.Broker {
 	t.Helper()
-	subs, err := eventgrid.ParseSubscriptions([]byte(subsJSON))
+	subs, err := eventgrid.ParseSubscriptions([]byte(subsJSON), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

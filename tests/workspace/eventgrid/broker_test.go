@@ -179,7 +179,7 @@ func TestBroker_HostTarget(t *testing.T) {
 	}))
 	defer srv.Close()
 	subs, err := ParseSubscriptions([]byte(`{"subscriptions":[{"name":"fhir","function":"fhir-events","includedEventTypes":["Microsoft.HealthcareApis.FhirResourceCreated"],
-		"filter":{"advancedFilters":[{"operatorType":"StringIn","key":"data.resourceType","values":["Patient"]}]}}]}`))
+		"filter":{"advancedFilters":[{"operatorType":"StringIn","key":"data.resourceType","values":["Patient"]}]}}]}`), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -69,12 +70,16 @@ type subscriptionJSON struct {
 //	  "deadLetterContainer":"eventgrid-deadletter"}]}
 //
 // Every error names the file and the line of the offending subscription.
-func LoadSubscriptions(path string) ([]Subscription, error) {
+//
+// String values may hold ${name} placeholders resolved from vars (e.g.
+// ${fhirAccount} in a StringIn on data.resourceFhirAccount, as the infra's
+// subscriptions filter on the service host); an unknown name is an error.
+func LoadSubscriptions(path string, vars map[string]string) ([]Subscription, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("load subscriptions: %w", err)
 	}
-	subs, err := ParseSubscriptions(b)
+	subs, err := ParseSubscriptions(b, vars)
 	if err != nil {
 		return nil, fmt.Errorf("%s:%w", path, err)
 	}
@@ -83,7 +88,7 @@ func LoadSubscriptions(path string) ([]Subscription, error) {
 
 // ParseSubscriptions parses a subscriptions document (see
 // LoadSubscriptions). Errors start with "<line>: ".
-func ParseSubscriptions(b []byte) ([]Subscription, error) {
+func ParseSubscriptions(b []byte, vars map[string]string) ([]Subscription, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := expectDelim(dec, '{'); err != nil {
 		return nil, fmt.Errorf("%d: %w", lineAt(b, dec.InputOffset()), err)
@@ -107,6 +112,10 @@ func ParseSubscriptions(b []byte) ([]Subscription, error) {
 			var raw json.RawMessage
 			if err := dec.Decode(&raw); err != nil {
 				return nil, fmt.Errorf("%d: %w", line, err)
+			}
+			raw, err = expandVars(raw, vars)
+			if err != nil {
+				return nil, fmt.Errorf("%d: subscription %d: %w", line, len(subs)+1, err)
 			}
 			s, err := parseSubscription(raw)
 			if err != nil {
@@ -228,4 +237,30 @@ func lineAt(b []byte, off int64) int {
 		off = int64(len(b))
 	}
 	return bytes.Count(b[:off], []byte("\n")) + 1
+}
+
+var placeholder = regexp.MustCompile(`\$\{([A-Za-z][A-Za-z0-9_]*)\}`)
+
+// expandVars replaces ${name} placeholders in a subscription's JSON text.
+func expandVars(raw []byte, vars map[string]string) ([]byte, error) {
+	var missing []string
+	out := placeholder.ReplaceAllFunc(raw, func(m []byte) []byte {
+		name := string(m[2 : len(m)-1])
+		v, ok := vars[name]
+		if !ok {
+			missing = append(missing, name)
+			return m
+		}
+		q, _ := json.Marshal(v)
+		return q[1 : len(q)-1]
+	})
+	if len(missing) > 0 {
+		known := make([]string, 0, len(vars))
+		for k := range vars {
+			known = append(known, k)
+		}
+		slices.Sort(known)
+		return nil, fmt.Errorf("unknown placeholder(s) %v (known: %v)", missing, known)
+	}
+	return out, nil
 }

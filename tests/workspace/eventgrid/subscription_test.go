@@ -22,7 +22,7 @@ func TestParseSubscriptions(t *testing.T) {
     {"name": "ce", "function": "dicom-events", "eventDeliverySchema": "CloudEventSchemaV1_0", "deadLetterContainer": ""}
   ]
 }`
-	subs, err := ParseSubscriptions([]byte(doc))
+	subs, err := ParseSubscriptions([]byte(doc), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestParseSubscriptions_Errors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ParseSubscriptions([]byte(tt.doc))
+			_, err := ParseSubscriptions([]byte(tt.doc), nil)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("ParseSubscriptions error = %v, want %q", err, tt.want)
 			}
@@ -69,22 +69,23 @@ func TestLoadSubscriptions_NamesFile(t *testing.T) {
 	if err := os.WriteFile(p, []byte("{\"subscriptions\":[\n{\"name\":\"a\",\"function\":\"f\",\"includedEventTypes\":[\"X\"]}]}"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := LoadSubscriptions(p)
+	_, err := LoadSubscriptions(p, nil)
 	if err == nil || !strings.HasPrefix(err.Error(), p+":2: ") {
 		t.Errorf("LoadSubscriptions error = %v, want prefix %s:2:", err, p)
 	}
 }
 
 func TestDefaultSubscriptionsFile(t *testing.T) {
-	subs, err := LoadSubscriptions(filepath.Join("..", "subscriptions.json"))
+	subs, err := LoadSubscriptions(filepath.Join("..", "subscriptions.json"), map[string]string{"fhirAccount": "acct", "dicomHost": "dicomhost"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	fhir := Event{Type: FhirResourceCreated, Data: json.RawMessage(`{"resourceType":"Patient"}`)}
-	obs := Event{Type: FhirResourceCreated, Data: json.RawMessage(`{"resourceType":"Observation"}`)}
-	dicom := Event{Type: DicomImageCreated, Data: json.RawMessage(`{"imageStudyInstanceUid":"1.2"}`)}
+	fhir := Event{Type: FhirResourceCreated, Data: json.RawMessage(`{"resourceType":"Patient","resourceFhirAccount":"acct"}`)}
+	obs := Event{Type: FhirResourceCreated, Data: json.RawMessage(`{"resourceType":"Observation","resourceFhirAccount":"acct"}`)}
+	other := Event{Type: FhirResourceCreated, Data: json.RawMessage(`{"resourceType":"Patient","resourceFhirAccount":"elsewhere"}`)}
+	dicom := Event{Type: DicomImageCreated, Data: json.RawMessage(`{"imageStudyInstanceUid":"1.2","serviceHostName":"dicomhost"}`)}
 	got := map[string][]string{}
-	for _, e := range []Event{fhir, obs, dicom} {
+	for _, e := range []Event{fhir, obs, other, dicom} {
 		for i := range subs {
 			if subs[i].Matches(e) {
 				got[e.Type+"/"+string(e.Data)] = append(got[e.Type+"/"+string(e.Data)], subs[i].Function)
@@ -97,8 +98,26 @@ func TestDefaultSubscriptionsFile(t *testing.T) {
 	if f := got[FhirResourceCreated+"/"+string(obs.Data)]; len(f) != 0 {
 		t.Errorf("Observation event → %v, want none", f)
 	}
+	if f := got[FhirResourceCreated+"/"+string(other.Data)]; len(f) != 0 {
+		t.Errorf("event of another FHIR account → %v, want none", f)
+	}
 	if f := got[DicomImageCreated+"/"+string(dicom.Data)]; len(f) != 1 || f[0] != "dicom-events" {
 		t.Errorf("DICOM event → %v, want [dicom-events]", f)
+	}
+}
+
+func TestParseSubscriptions_Placeholders(t *testing.T) {
+	doc := "{\"subscriptions\":[\n{\"name\":\"a\",\"function\":\"f\",\"filter\":{\"advancedFilters\":[{\"operatorType\":\"StringIn\",\"key\":\"data.serviceHostName\",\"values\":[\"${dicomHost}\"]}]}}]}"
+	subs, err := ParseSubscriptions([]byte(doc), map[string]string{"dicomHost": `h"1`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !subs[0].Matches(Event{Data: json.RawMessage(`{"serviceHostName":"h\"1"}`)}) {
+		t.Error("placeholder value not substituted")
+	}
+	_, err = ParseSubscriptions([]byte(doc), nil)
+	if err == nil || !strings.HasPrefix(err.Error(), "2: subscription 1: unknown placeholder(s) [dicomHost]") {
+		t.Errorf("unknown placeholder error = %v", err)
 	}
 }
 
@@ -106,7 +125,7 @@ func FuzzParseSubscriptions(f *testing.F) {
 	f.Add([]byte(`{"subscriptions":[{"name":"a","function":"f","filter":{"advancedFilters":[{"operatorType":"NumberInRange","key":"data.n","values":[[1,2]]}]}}]}`))
 	f.Add([]byte(`{"subscriptions":[{"name":"a","function":"f","includedEventTypes":["x"]}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		subs, err := ParseSubscriptions(b)
+		subs, err := ParseSubscriptions(b, nil)
 		if err != nil {
 			return
 		}
