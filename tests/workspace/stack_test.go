@@ -166,6 +166,18 @@ func TestStack_DicomStowYieldsOneCreatedEvent(t *testing.T) {
 		t.Errorf("change feed = %+v", entries)
 	}
 
+	// Single-part retrieve of the instance returns the stored file.
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+"/v2/studies/"+study+"/series/"+series+"/instances/"+sop, nil)
+	req.Header.Set("Accept", "application/dicom; transfer-syntax=*")
+	if resp, err = http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	file, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/dicom" || !bytes.Equal(file, dcm) {
+		t.Errorf("retrieve = %d %s, %d bytes (want the %d stored)", resp.StatusCode, resp.Header.Get("Content-Type"), len(file), len(dcm))
+	}
+
 	// Azure refuses a re-STOW; QIDO no match is 204.
 	resp, _ = http.Post(srv.URL+"/v2/studies", "application/dicom", bytes.NewReader(dcm))
 	resp.Body.Close()
@@ -179,7 +191,7 @@ func TestStack_DicomStowYieldsOneCreatedEvent(t *testing.T) {
 	}
 
 	// Delete the study: one DicomImageDeleted with the next sequence.
-	req, _ := http.NewRequestWithContext(t.Context(), http.MethodDelete, srv.URL+"/v2/studies/"+study, nil)
+	req, _ = http.NewRequestWithContext(t.Context(), http.MethodDelete, srv.URL+"/v2/studies/"+study, nil)
 	if resp, err = http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("DELETE = %v %v", resp.StatusCode, err)
 	}

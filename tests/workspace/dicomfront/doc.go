@@ -26,7 +26,10 @@
 //     persisted in a JSON-lines file.
 //   - Any other GET is proxied to Orthanc's /dicom-web: QIDO with no match
 //     answers 204 instead of 200 []; WADO metadata drops binary-VR
-//     attributes (Azure omits them, Orthanc sends BulkDataURIs).
+//     attributes (Azure omits them, Orthanc sends BulkDataURIs); a retrieve
+//     with Accept: application/dicom returns an instance's Part 10 file
+//     (Orthanc's plugin answers 400) and is 406 for a study or series. No
+//     transcoding: the stored transfer syntax is returned.
 //
 // Every stored instance appends a create entry and publishes one
 // Microsoft.HealthcareApis.DicomImageCreated event; every deleted instance a

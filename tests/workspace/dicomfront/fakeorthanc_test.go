@@ -93,6 +93,18 @@ func newFakeOrthanc() *fakeOrthanc {
 		}
 		writeJSON(w, 200, map[string]any{})
 	})
+	f.mux.HandleFunc("GET /instances/{id}/file", func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		for _, p := range f.insts {
+			if "in-"+p.sop == r.PathValue("id") {
+				w.Header().Set("Content-Type", "application/dicom")
+				_, _ = w.Write(p.data)
+				return
+			}
+		}
+		http.NotFound(w, r)
+	})
 	for _, level := range []string{"instances", "series", "studies"} {
 		f.mux.HandleFunc("GET /"+level+"/{id}", getOne)
 		f.mux.HandleFunc("GET /"+level+"/{id}/instances", list)

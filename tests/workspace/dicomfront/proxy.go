@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"mime"
 	"net/http"
 	"strings"
 )
@@ -16,6 +17,9 @@ var binaryVRs = map[string]bool{"OB": true, "OD": true, "OF": true, "OL": true, 
 // where they differ.
 func (s *Server) proxy(w http.ResponseWriter, r *http.Request) {
 	rest := r.PathValue("rest")
+	if s.retrieveSinglePart(w, r, rest) {
+		return
+	}
 	target := s.orthanc.base + "/dicom-web/" + rest
 	if r.URL.RawQuery != "" {
 		target += "?" + r.URL.RawQuery
@@ -107,4 +111,56 @@ func stripBinary(ds json.RawMessage) json.RawMessage {
 		return ds
 	}
 	return out
+}
+
+// retrieveSinglePart answers WADO-RS retrieves with Accept: application/dicom
+// the Azure way, where Orthanc's plugin answers 400: an instance comes back
+// as its single Part 10 file (from Orthanc's REST /instances/{id}/file, in
+// its stored transfer syntax); a study or series is 406. It reports whether
+// it answered.
+func (s *Server) retrieveSinglePart(w http.ResponseWriter, r *http.Request, rest string) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Accept"))
+	if err != nil || mt != "application/dicom" {
+		return false
+	}
+	segs := strings.Split(strings.Trim(rest, "/"), "/")
+	switch {
+	case len(segs) == 6 && segs[0] == "studies" && segs[2] == "series" && segs[4] == "instances":
+		id, err := s.orthanc.lookup(r.Context(), segs[5], "Instance")
+		if err != nil {
+			writeError(w, http.StatusBadGateway, err.Error())
+			return true
+		}
+		refs, rerr := s.instancesOf(r, "Instance", id)
+		if id == "" || rerr != nil || len(refs) != 1 || refs[0].study != segs[1] || refs[0].series != segs[3] {
+			writeError(w, http.StatusNotFound, "instance "+segs[5]+" not found")
+			return true
+		}
+		req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, s.orthanc.base+"/instances/"+id+"/file", nil)
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, err.Error())
+			return true
+		}
+		resp, err := s.cfg.HTTPClient.Do(req)
+		if err != nil {
+			writeError(w, http.StatusBadGateway, "orthanc: "+err.Error())
+			return true
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			writeError(w, http.StatusBadGateway, "orthanc: instance file: "+resp.Status)
+			return true
+		}
+		w.Header().Set("Content-Type", "application/dicom")
+		if cl := resp.Header.Get("Content-Length"); cl != "" {
+			w.Header().Set("Content-Length", cl)
+		}
+		w.WriteHeader(http.StatusOK)
+		_, _ = io.Copy(w, resp.Body)
+		return true
+	case len(segs) == 2 && segs[0] == "studies", len(segs) == 4 && segs[0] == "studies" && segs[2] == "series":
+		writeError(w, http.StatusNotAcceptable, "application/dicom is only available for a single instance: use multipart/related; type=\"application/dicom\"")
+		return true
+	}
+	return false
 }

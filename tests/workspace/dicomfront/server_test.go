@@ -204,6 +204,29 @@ func TestFront_StowEventsChangeFeedDelete(t *testing.T) {
 		t.Errorf("metadata = %d %s", status, body)
 	}
 
+	// Retrieve with Accept: application/dicom: the instance's file; a
+	// study is 406.
+	get := func(path, accept string) (int, []byte) {
+		req, _ := http.NewRequestWithContext(t.Context(), "GET", base+path, nil)
+		req.Header.Set("Accept", accept)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	if status, body = get("/studies/"+studyUID+"/series/"+series1UID+"/instances/"+series1UID+".1", "application/dicom; transfer-syntax=*"); status != 200 || !bytes.Equal(body, insts[0]) {
+		t.Errorf("instance retrieve = %d (%d bytes), want 200 with the stored file", status, len(body))
+	}
+	if status, _ = get("/studies/"+studyUID+"/series/"+series1UID+"/instances/9.9", "application/dicom"); status != 404 {
+		t.Errorf("unknown instance retrieve = %d, want 404", status)
+	}
+	if status, _ = get("/studies/"+studyUID, "application/dicom"); status != http.StatusNotAcceptable {
+		t.Errorf("study retrieve as application/dicom = %d, want 406", status)
+	}
+
 	// Delete series 1 (two instances).
 	if status, body = do(t, "DELETE", base+"/studies/"+studyUID+"/series/"+series1UID, "", nil); status != http.StatusNoContent {
 		t.Fatalf("DELETE series = %d %s", status, body)
