@@ -193,6 +193,11 @@ func (c *Client) do(ctx context.Context, method, u string, body []byte, h http.H
 			return nil, last
 		}
 		delay := c.backoff(attempt, fe)
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < delay {
+			// Waiting would outlive the invocation: hand the failure back
+			// now so the trigger's own retry takes over in time.
+			return nil, last
+		}
 		c.opts.Logger.WarnContext(ctx, "fhir request failed; retrying", "method", method, "status", fe.Status, "attempt", attempt, "delay_ms", delay.Milliseconds())
 		t := time.NewTimer(delay)
 		select {

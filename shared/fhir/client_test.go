@@ -147,3 +147,19 @@ func TestBatch_PerEntryResults(t *testing.T) {
 		t.Errorf("entry 1 err = %v, want ErrBadRequest", res[1].Err)
 	}
 }
+
+func TestRetry_GivesUpBeforeTheDeadline(t *testing.T) {
+	var calls atomic.Int32
+	c := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.Header().Set("Retry-After", "30")
+		w.WriteHeader(http.StatusServiceUnavailable)
+	})
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err := c.Read(ctx, "Patient", "p1")
+	if !errors.Is(err, ErrTransient) || calls.Load() != 1 || time.Since(start) > time.Second {
+		t.Errorf("Read() = %v after %d calls in %v; want ErrTransient at once", err, calls.Load(), time.Since(start))
+	}
+}
