@@ -24,6 +24,7 @@ type config struct {
 	topic, fhirAccount, dicomHost     string
 	namespace                         string
 	deadLetter, allowMissing          bool
+	dicomPartitions                   bool
 	logLevel                          string
 }
 
@@ -99,6 +100,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.fhirAccount, "fhir-account", env("WORKSPACE_FHIR_ACCOUNT", ""), "data.resourceFhirAccount; default the FHIR front's host:port (env WORKSPACE_FHIR_ACCOUNT)")
 	fs.StringVar(&c.dicomHost, "dicom-host", env("WORKSPACE_DICOM_HOST", ""), "data.serviceHostName; default the DICOM front's host:port (env WORKSPACE_DICOM_HOST)")
 	fs.BoolVar(&c.deadLetter, "dead-letter", env("WORKSPACE_DEAD_LETTER", "true") == "true", "dead-letter final Event Grid failures to blob storage (env WORKSPACE_DEAD_LETTER)")
+	fs.BoolVar(&c.dicomPartitions, "dicom-partitions", env("WORKSPACE_DICOM_PARTITIONS", "") == "true", "emulate a DICOM service with data partitions: /{v}/partitions/{name}/… routes (env WORKSPACE_DICOM_PARTITIONS=true; match the handler's DICOM_PARTITIONS_ENABLED)")
 	fs.BoolVar(&c.allowMissing, "allow-missing-functions", env("WORKSPACE_ALLOW_MISSING_FUNCTIONS", "") == "true", "drop (with a warning) subscriptions and hub consumers whose function is not in the app root, instead of refusing to start (env WORKSPACE_ALLOW_MISSING_FUNCTIONS=true)")
 	fs.StringVar(&c.logLevel, "log-level", env("WORKSPACE_LOG_LEVEL", "info"), "debug, info, warn or error (env WORKSPACE_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {

@@ -167,7 +167,7 @@ func serve(ctx context.Context, c config, getenv func(string) string, environ []
 	if err != nil {
 		return err
 	}
-	dicom, err := dicomfront.New(dicomfront.Config{OrthancURL: c.orthancURL, Feed: feed, Publisher: broker, ServiceHostName: c.dicomHost, Topic: c.topic, BaseURL: dicomBase, Logger: log.With("component", "dicom")})
+	dicom, err := dicomfront.New(dicomfront.Config{OrthancURL: c.orthancURL, Feed: feed, Publisher: broker, ServiceHostName: c.dicomHost, Topic: c.topic, BaseURL: dicomBase, Partitions: c.dicomPartitions, Logger: log.With("component", "dicom")})
 	if err != nil {
 		return err
 	}

@@ -5,8 +5,11 @@
 // differ (shared/spec/dicom.md §4, §5; local-stack.md §1), a change feed and
 // DicomImage* events.
 //
-// Routes (version v1 or v2; partition routes answer 400 because data
-// partitions are off):
+// Routes (version v1 or v2). With Config.Partitions the data routes live
+// under /{v}/partitions/{name}/ as in Azure (a route without a partition is
+// 400, an unknown partition 404 except for STOW, which creates it; GET
+// /{v}/partitions lists them); without it a partition route is 400. Orthanc
+// has no partitions, so a UID can live in one partition only here.
 //
 //   - POST /{v}/studies[/{study}]: STOW-RS. A single application/dicom body
 //     or multipart/related parts. Each instance is checked (DICM prefix,
@@ -31,7 +34,8 @@
 //     (Orthanc's plugin answers 400) and is 406 for a study or series. No
 //     transcoding: the stored transfer syntax is returned.
 //
-// Every stored instance appends a create entry and publishes one
+// Every stored instance appends a create entry (with its partition) and
+// publishes one
 // Microsoft.HealthcareApis.DicomImageCreated event; every deleted instance a
 // delete entry and one DicomImageDeleted event. The event data is AHDS's:
 // partitionName, imageStudyInstanceUid, imageSeriesInstanceUid,

@@ -44,7 +44,7 @@ func (s *Server) stow(w http.ResponseWriter, r *http.Request) {
 		if p.failure == 0 {
 			if _, err := s.orthanc.store(r.Context(), p.data); err != nil {
 				p.failure, p.comment = reasonProcessing, "store failed: "+err.Error()
-			} else if _, err := s.change(ActionCreate, p.study, p.series, p.sop); err != nil {
+			} else if _, err := s.change(ActionCreate, partitionOf(r), p.study, p.series, p.sop); err != nil {
 				s.log.Error("change feed append failed after store", "error", err)
 				p.failure, p.comment = reasonProcessing, "change feed append failed: "+err.Error()
 			}
@@ -128,8 +128,15 @@ func (s *Server) deleteResource(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
-	// The UIDs above the deleted level must match the URL too.
-	if len(refs) == 0 || refs[0].study != study || (series != "" && refs[0].series != series) {
+	// The UIDs above the deleted level must match the URL too, and with
+	// partitions every instance must be in the request's partition.
+	inPartition := true
+	for _, ref := range refs {
+		if s.cfg.Partitions && !s.members.has(partitionOf(r), ref.study, ref.series, ref.sop) {
+			inPartition = false
+		}
+	}
+	if len(refs) == 0 || !inPartition || refs[0].study != study || (series != "" && refs[0].series != series) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("%s %s not found under the given parent UIDs", level, uid))
 		return
 	}
@@ -139,7 +146,7 @@ func (s *Server) deleteResource(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, ref := range refs {
-		if _, err := s.change(ActionDelete, ref.study, ref.series, ref.sop); err != nil {
+		if _, err := s.change(ActionDelete, partitionOf(r), ref.study, ref.series, ref.sop); err != nil {
 			s.log.Error("change feed append failed after delete", "error", err)
 			writeError(w, http.StatusInternalServerError, err.Error())
 			return

@@ -17,6 +17,17 @@ var binaryVRs = map[string]bool{"OB": true, "OD": true, "OF": true, "OL": true, 
 // where they differ.
 func (s *Server) proxy(w http.ResponseWriter, r *http.Request) {
 	rest := r.PathValue("rest")
+	segs := strings.Split(strings.Trim(rest, "/"), "/")
+	if s.cfg.Partitions && len(segs) >= 2 && segs[0] == "studies" {
+		series := ""
+		if len(segs) >= 4 && segs[2] == "series" {
+			series = segs[3]
+		}
+		if !s.members.has(partitionOf(r), segs[1], series, "") {
+			writeError(w, http.StatusNotFound, "study "+segs[1]+" not found in partition "+partitionOf(r))
+			return
+		}
+	}
 	if s.retrieveSinglePart(w, r, rest) {
 		return
 	}
@@ -40,7 +51,6 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer resp.Body.Close()
-	segs := strings.Split(strings.Trim(rest, "/"), "/")
 	last := segs[len(segs)-1]
 	qido := last == "studies" || last == "series" || last == "instances"
 	metadata := last == "metadata"
@@ -49,6 +59,9 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			writeError(w, http.StatusBadGateway, "orthanc: "+err.Error())
 			return
+		}
+		if qido && s.cfg.Partitions {
+			body = s.filterPartition(partitionOf(r), body)
 		}
 		if qido && string(bytes.TrimSpace(body)) == "[]" {
 			w.WriteHeader(http.StatusNoContent) // Azure: QIDO with no match
@@ -163,4 +176,23 @@ func (s *Server) retrieveSinglePart(w http.ResponseWriter, r *http.Request, rest
 		return true
 	}
 	return false
+}
+
+// filterPartition keeps the QIDO result items that belong to partition p.
+func (s *Server) filterPartition(p string, body []byte) []byte {
+	var items []map[string]json.RawMessage
+	if err := json.Unmarshal(body, &items); err != nil {
+		return body
+	}
+	kept := []map[string]json.RawMessage{}
+	for _, it := range items {
+		if s.members.keep(p, it) {
+			kept = append(kept, it)
+		}
+	}
+	out, err := json.Marshal(kept)
+	if err != nil {
+		return body
+	}
+	return out
 }

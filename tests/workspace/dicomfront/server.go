@@ -38,6 +38,9 @@ type Config struct {
 	Topic string
 	// BaseURL is the front's own base (scheme://host:port), for RetrieveURLs.
 	BaseURL string
+	// Partitions turns on data partitions: STOW/WADO/QIDO/DELETE then live
+	// under /{v}/partitions/{name}/ (contract dicom.md §4).
+	Partitions bool
 	// MaxBody caps a STOW body; 0 means 512 MiB.
 	MaxBody    int64
 	HTTPClient *http.Client
@@ -51,6 +54,7 @@ type Server struct {
 	orthanc *orthanc
 	mux     *http.ServeMux
 	writeMu sync.Mutex
+	members *members
 	log     *slog.Logger
 }
 
@@ -74,18 +78,19 @@ func New(cfg Config) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, orthanc: &orthanc{base: strings.TrimRight(cfg.OrthancURL, "/"), hc: cfg.HTTPClient}, log: log}
+	s := &Server{cfg: cfg, orthanc: &orthanc{base: strings.TrimRight(cfg.OrthancURL, "/"), hc: cfg.HTTPClient}, log: log, members: newMembers(cfg.Feed)}
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /{ver}/studies", s.version(s.stow))
-	mux.HandleFunc("POST /{ver}/studies/{study}", s.version(s.stow))
-	mux.HandleFunc("DELETE /{ver}/studies/{study}", s.version(s.deleteResource))
-	mux.HandleFunc("DELETE /{ver}/studies/{study}/series/{series}", s.version(s.deleteResource))
-	mux.HandleFunc("DELETE /{ver}/studies/{study}/series/{series}/instances/{sop}", s.version(s.deleteResource))
+	for _, prefix := range []string{"/{ver}", "/{ver}/partitions/{partition}"} {
+		mux.HandleFunc("POST "+prefix+"/studies", s.data(s.stow))
+		mux.HandleFunc("POST "+prefix+"/studies/{study}", s.data(s.stow))
+		mux.HandleFunc("DELETE "+prefix+"/studies/{study}", s.data(s.deleteResource))
+		mux.HandleFunc("DELETE "+prefix+"/studies/{study}/series/{series}", s.data(s.deleteResource))
+		mux.HandleFunc("DELETE "+prefix+"/studies/{study}/series/{series}/instances/{sop}", s.data(s.deleteResource))
+		mux.HandleFunc("GET "+prefix+"/{rest...}", s.data(s.proxy))
+	}
 	mux.HandleFunc("GET /{ver}/changefeed", s.version(s.changeFeed))
 	mux.HandleFunc("GET /{ver}/changefeed/latest", s.version(s.changeFeedLatest))
-	mux.HandleFunc("GET /{ver}/{rest...}", s.version(s.proxy))
-	mux.HandleFunc("POST /{ver}/partitions/{rest...}", s.version(nil))
-	mux.HandleFunc("DELETE /{ver}/partitions/{rest...}", s.version(nil))
+	mux.HandleFunc("GET /{ver}/partitions", s.version(s.listPartitions))
 	s.mux = mux
 	return s, nil
 }
@@ -97,11 +102,6 @@ func (s *Server) version(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if v := r.PathValue("ver"); v != "v1" && v != "v2" {
 			writeError(w, http.StatusNotFound, fmt.Sprintf("unknown API version %q: use /v1 or /v2", v))
-			return
-		}
-		if strings.HasPrefix(r.URL.Path, "/"+r.PathValue("ver")+"/partitions/") || h == nil {
-			// Azure: a partition route while the feature is off is a 400.
-			writeError(w, http.StatusBadRequest, "data partitions are not enabled on this service")
 			return
 		}
 		h(w, r)
@@ -119,11 +119,12 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 
 // change appends a change-feed entry and publishes its event. Callers hold
 // writeMu.
-func (s *Server) change(action, study, series, sop string) (Entry, error) {
-	e, err := s.cfg.Feed.Append(Entry{PartitionName: DefaultPartition, StudyInstanceUID: study, SeriesInstanceUID: series, SOPInstanceUID: sop, Action: action, Timestamp: s.cfg.Now()})
+func (s *Server) change(action, partition, study, series, sop string) (Entry, error) {
+	e, err := s.cfg.Feed.Append(Entry{PartitionName: partition, StudyInstanceUID: study, SeriesInstanceUID: series, SOPInstanceUID: sop, Action: action, Timestamp: s.cfg.Now()})
 	if err != nil {
 		return Entry{}, err
 	}
+	s.members.apply(e)
 	if s.cfg.Publisher != nil {
 		typ := eventgrid.DicomImageCreated
 		switch action {
@@ -134,16 +135,20 @@ func (s *Server) change(action, study, series, sop string) (Entry, error) {
 		}
 		q := func(v string) json.RawMessage { return hostwire.AppendString(nil, v) }
 		data, _ := hostwire.Object{
-			{Name: "partitionName", Value: q(DefaultPartition)},
+			{Name: "partitionName", Value: q(partition)},
 			{Name: "imageStudyInstanceUid", Value: q(study)},
 			{Name: "imageSeriesInstanceUid", Value: q(series)},
 			{Name: "imageSopInstanceUid", Value: q(sop)},
 			{Name: "serviceHostName", Value: q(s.cfg.ServiceHostName)},
 			{Name: "sequenceNumber", Value: json.RawMessage(fmt.Sprint(e.Sequence))},
 		}.MarshalJSON()
+		part := ""
+		if s.cfg.Partitions {
+			part = "/partitions/" + partition
+		}
 		s.cfg.Publisher.Publish(eventgrid.Event{
 			ID: hostwire.NewUUID(), Type: typ, Source: s.cfg.Topic,
-			Subject: fmt.Sprintf("%s/v1/studies/%s/series/%s/instances/%s", s.cfg.ServiceHostName, study, series, sop),
+			Subject: fmt.Sprintf("%s/v1%s/studies/%s/series/%s/instances/%s", s.cfg.ServiceHostName, part, study, series, sop),
 			Time:    e.Timestamp, Data: data, DataVersion: "1",
 		})
 	}
@@ -156,6 +161,9 @@ func (s *Server) retrieveURL(r *http.Request, parts ...string) string {
 		base = "http://" + r.Host
 	}
 	segs := []string{strings.TrimRight(base, "/"), r.PathValue("ver")}
+	if s.cfg.Partitions {
+		segs = append(segs, "partitions", url.PathEscape(partitionOf(r)))
+	}
 	names := []string{"studies", "series", "instances"}
 	for i, p := range parts {
 		segs = append(segs, names[i], url.PathEscape(p))
