@@ -1,7 +1,6 @@
 # The two commands a user needs: `make run` and `make test`.
 SHELL := /bin/bash
 GO    ?= go
-export GOFLAGS ?= -mod=mod
 SHARED ?= $(abspath ../shared)
 
 .PHONY: all build test unit integration lint fmt-check vet infra-check stack-install stack-start stack-stop run bench fuzz clean
