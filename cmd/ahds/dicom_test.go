@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/ahds-events/ahds/tests/sharedcases"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -23,14 +24,7 @@ import (
 // when ../shared is missing.
 func tinyStudy(t *testing.T) string {
 	t.Helper()
-	p := filepath.Join("..", "..", "..", "shared", "cases", "dicom", "tiny-study", "wado-study-metadata.json")
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("public cases missing: %v", err)
-		}
-		t.Skipf("public cases missing: %v", err)
-	}
-	return p
+	return filepath.Join(sharedcases.Path(t, "cases", "dicom", "tiny-study"), "wado-study-metadata.json")
 }
 
 func dicomCLI(t *testing.T, env map[string]string, stdin string, args ...string) (int, string, string) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/ahds-events/ahds/tests/sharedcases"
 	"os"
 	"path/filepath"
 	"strings"
@@ -145,13 +146,7 @@ func TestMedtechValidate_TemplateErrors(t *testing.T) {
 }
 
 func TestMedtechMap_Case06(t *testing.T) {
-	dir := "../../../shared/cases/medtech/case06-ahds-jmespath-functions/"
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("conformance cases missing: %v", err)
-		}
-		t.Skip("conformance cases missing")
-	}
+	dir := sharedcases.Path(t, "cases", "medtech", "case06-ahds-jmespath-functions") + "/"
 	a, _ := os.ReadFile(dir + "testMessageA.json")
 	b, _ := os.ReadFile(dir + "testMessageB.json")
 	msgs := "[" + string(a) + "," + string(b) + "]"

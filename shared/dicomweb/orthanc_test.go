@@ -3,6 +3,7 @@ package dicomweb
 import (
 	"encoding/json"
 	"errors"
+	"github.com/ahds-events/ahds/tests/sharedcases"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -18,13 +19,7 @@ const tinyStudyUID = "1.2.826.0.1.3680043.8.498.7001"
 
 func tinyFiles(t *testing.T) [][]byte {
 	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "cases", "dicom", "tiny-study")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("public cases missing: %v", err)
-		}
-		t.Skipf("public cases missing: %v", err)
-	}
+	dir := sharedcases.Path(t, "cases", "dicom", "tiny-study")
 	var out [][]byte
 	for _, n := range []string{"inst1.dcm", "inst2.dcm", "inst3.dcm"} {
 		b, err := os.ReadFile(filepath.Join(dir, n))

@@ -3,6 +3,7 @@ package imaging
 import (
 	"encoding/json"
 	"flag"
+	"github.com/ahds-events/ahds/tests/sharedcases"
 	"os"
 	"path/filepath"
 	"sync"
@@ -14,18 +15,11 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
-// casesDir returns <repo root>/../shared/cases/dicom: it fails in CI when
-// missing and skips otherwise.
+// casesDir returns <repo root>/../shared/cases/dicom; it fails in CI and skips
+// elsewhere when the directory is missing.
 func casesDir(t testing.TB) string {
 	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "cases", "dicom")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("public cases not found at %s (CI must have ../shared beside the repo): %v", dir, err)
-		}
-		t.Skipf("public cases not found at %s", dir)
-	}
-	return dir
+	return sharedcases.Path(t, "cases", "dicom")
 }
 
 func readCase(t testing.TB, parts ...string) []byte {

@@ -1,6 +1,7 @@
 package medtech
 
 import (
+	"github.com/ahds-events/ahds/tests/sharedcases"
 	"os"
 	"path/filepath"
 	"testing"
@@ -10,32 +11,11 @@ import (
 	"github.com/ahds-events/ahds/shared/medtech/template"
 )
 
-// casesDir returns <repo root>/../shared/cases/medtech; it fails in CI and
-// skips elsewhere when the directory is missing.
+// casesDir returns <repo root>/../shared/cases/medtech; it fails in CI and skips
+// elsewhere when the directory is missing.
 func casesDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	cases := filepath.Join(dir, "..", "shared", "cases", "medtech")
-	if _, err := os.Stat(cases); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("conformance cases missing at %s: %v", cases, err)
-		}
-		t.Skipf("conformance cases missing at %s", cases)
-	}
-	return cases
+	return sharedcases.Path(t, "cases", "medtech")
 }
 
 func readCase(t testing.TB, parts ...string) []byte {

@@ -24,7 +24,7 @@ import (
 	"github.com/ahds-events/ahds/tests/workspace/fhirfront"
 	"github.com/ahds-events/ahds/tests/workspace/funcapp"
 	"github.com/ahds-events/ahds/tests/workspace/hostwire"
-	"github.com/ahds-events/ahds/tests/workspace/sharedcases"
+	"github.com/ahds-events/ahds/tests/sharedcases"
 )
 
 // fakeHandler is an httptest custom handler recording invocation bodies by

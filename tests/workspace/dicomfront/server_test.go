@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/ahds-events/ahds/tests/workspace/eventgrid"
-	"github.com/ahds-events/ahds/tests/workspace/sharedcases"
+	"github.com/ahds-events/ahds/tests/sharedcases"
 )
 
 const (

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/ahds-events/ahds/tests/workspace/hostwire"
-	"github.com/ahds-events/ahds/tests/workspace/sharedcases"
+	"github.com/ahds-events/ahds/tests/sharedcases"
 )
 
 // TestRender_MatchesAHDSSamples renders the documented DICOM samples from
