@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
@@ -52,6 +53,30 @@ func Open(s config.Storage, cred azcore.TokenCredential) (*azblob.Client, error)
 		return c, nil
 	}
 	return nil, errors.New("storage is not configured: set AzureWebJobsStorage")
+}
+
+// Container is a blob container created on first use. A failed creation is
+// retried on the next call: storage may come back. Safe for concurrent use.
+type Container struct {
+	Client *azblob.Client
+	Name   string
+
+	mu    sync.Mutex
+	ready bool
+}
+
+// Ensure creates the container unless this Container already has.
+func (c *Container) Ensure(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ready {
+		return nil
+	}
+	if err := EnsureContainer(ctx, c.Client, c.Name); err != nil {
+		return err
+	}
+	c.ready = true
+	return nil
 }
 
 // EnsureContainer creates container unless it exists.

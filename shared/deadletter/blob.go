@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
@@ -25,30 +24,17 @@ type Blob struct {
 	client    *azblob.Client
 	container string
 
-	mu    sync.Mutex
-	ready bool
+	lazy blobstore.Container
 }
 
 var _ Store = (*Blob)(nil)
 
 // NewBlob returns a Blob store in container, created on first write.
 func NewBlob(client *azblob.Client, container string) *Blob {
-	return &Blob{client: client, container: container}
+	return &Blob{client: client, container: container, lazy: blobstore.Container{Client: client, Name: container}}
 }
 
-// ensure creates the container once; a failure is retried on the next Put.
-func (b *Blob) ensure(ctx context.Context) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.ready {
-		return nil
-	}
-	if err := blobstore.EnsureContainer(ctx, b.client, b.container); err != nil {
-		return err
-	}
-	b.ready = true
-	return nil
-}
+func (b *Blob) ensure(ctx context.Context) error { return b.lazy.Ensure(ctx) }
 
 // Put writes r, replacing a record with the same ID.
 func (b *Blob) Put(ctx context.Context, r Record) error {

@@ -13,7 +13,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sync"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
@@ -31,15 +30,14 @@ type Blob struct {
 	client    *azblob.Client
 	container string
 
-	mu    sync.Mutex
-	ready bool
+	lazy blobstore.Container
 }
 
 var _ imaging.CheckpointStore = (*Blob)(nil)
 
 // NewBlob returns a store in container, created on first write.
 func NewBlob(client *azblob.Client, container string) *Blob {
-	return &Blob{client: client, container: container}
+	return &Blob{client: client, container: container, lazy: blobstore.Container{Client: client, Name: container}}
 }
 
 // Name returns the blob name of a host's checkpoint.
@@ -108,15 +106,4 @@ func (b *Blob) Save(ctx context.Context, host string, cp imaging.Checkpoint) err
 	return fmt.Errorf("write checkpoint %s/%s: too many concurrent writers", b.container, Name(host))
 }
 
-func (b *Blob) ensure(ctx context.Context) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.ready {
-		return nil
-	}
-	if err := blobstore.EnsureContainer(ctx, b.client, b.container); err != nil {
-		return err
-	}
-	b.ready = true
-	return nil
-}
+func (b *Blob) ensure(ctx context.Context) error { return b.lazy.Ensure(ctx) }

@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	appblob "github.com/ahds-events/ahds/shared/blobstore"
+	"github.com/ahds-events/ahds/shared/config"
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
@@ -13,21 +15,6 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/bloberror"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blockblob"
 )
-
-// DevelopmentConnectionString is Azurite's well-known account, which
-// "UseDevelopmentStorage=true" stands for (azblob does not expand it).
-const DevelopmentConnectionString = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
-	"AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
-	"BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;"
-
-// Expand returns the connection string with "UseDevelopmentStorage=true"
-// replaced by Azurite's full form.
-func Expand(conn string) string {
-	if strings.EqualFold(strings.TrimSuffix(strings.TrimSpace(conn), ";"), "UseDevelopmentStorage=true") {
-		return DevelopmentConnectionString
-	}
-	return conn
-}
 
 // Store writes blobs into containers it creates on first use.
 // It is safe for concurrent use.
@@ -40,7 +27,7 @@ func New(conn string) (*Store, error) {
 	if strings.TrimSpace(conn) == "" {
 		return nil, errors.New("blobstore: empty connection string")
 	}
-	c, err := azblob.NewClientFromConnectionString(Expand(conn), nil)
+	c, err := appblob.Open(config.Storage{ConnectionString: conn}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("blobstore: %w", err)
 	}
