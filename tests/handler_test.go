@@ -178,12 +178,19 @@ func TestHandler_HealthReportsMissingConfiguration(t *testing.T) {
 }
 
 // consoleHas reports whether the handler wrote a console line at level
-// containing text.
+// containing text, waiting up to 5 s: lines are read from its pipes
+// asynchronously.
 func consoleHas(h *fakehost.Host, level fakehost.Level, text string) bool {
-	for _, l := range h.Lines() {
-		if l.Level == level && strings.Contains(l.Text, text) {
-			return true
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		for _, l := range h.Lines() {
+			if l.Level == level && strings.Contains(l.Text, text) {
+				return true
+			}
 		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	return false
 }

@@ -15,13 +15,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ahds-events/ahds/tests/fakehost"
 	"github.com/ahds-events/ahds/tests/workspace/blobstore"
 	"github.com/ahds-events/ahds/tests/workspace/dicomfront"
 	"github.com/ahds-events/ahds/tests/workspace/eventgrid"
 	"github.com/ahds-events/ahds/tests/workspace/eventhubs"
 	"github.com/ahds-events/ahds/tests/workspace/fhirfront"
 	"github.com/ahds-events/ahds/tests/workspace/funcapp"
-	"github.com/ahds-events/ahds/tests/workspace/handlerproc"
 	"github.com/ahds-events/ahds/tests/workspace/hostwire"
 )
 
@@ -122,12 +122,16 @@ func serve(ctx context.Context, c config, getenv func(string) string, environ []
 				env = append(env, k+"="+v)
 			}
 		}
-		proc, err := handlerproc.Start(ctx, handlerproc.Options{AppRoot: c.appRoot, Env: env, Stdout: stdout, Stderr: stderr})
+		root, err := fakehost.LoadAppRoot(c.appRoot)
 		if err != nil {
 			return err
 		}
-		defer proc.Stop()
-		handlerURL = proc.URL
+		h, err := fakehost.Start(ctx, root, fakehost.Options{Environ: env, Stdout: stdout, Stderr: stderr})
+		if err != nil {
+			return err
+		}
+		defer func() { _ = h.Stop() }()
+		handlerURL = h.URL()
 		log.Info("handler started", "url", handlerURL)
 	}
 

@@ -35,9 +35,14 @@ type Line struct {
 
 // Options configure Start.
 type Options struct {
-	// Env is the app settings, passed as the environment (the host passes
-	// its own environment too; the fake passes PATH and HOME only).
+	// Env is the app settings, added to the environment.
 	Env map[string]string
+	// Environ is the host's own environment, which the handler inherits;
+	// default PATH and HOME only, so tests see exactly their settings.
+	Environ []string
+	// Stdout and Stderr, when set, also receive the handler's console
+	// lines as they come (a long-running host, such as `make run`).
+	Stdout, Stderr io.Writer
 	// ReadyTimeout bounds the readiness wait; default 30 s.
 	ReadyTimeout time.Duration
 	// PingInterval is the health ping period after start; default 1 s.
@@ -58,6 +63,7 @@ type Host struct {
 	mu       sync.Mutex
 	cmd      *exec.Cmd
 	exitedc  chan struct{}
+	starts   int
 	lines    []Line
 	exits    []time.Time
 	fatal    error
@@ -88,7 +94,11 @@ func Start(ctx context.Context, root *AppRoot, opts Options) (*Host, error) {
 func (h *Host) launch(ctx context.Context) error {
 	cmd := exec.Command(h.Root.Executable, h.Root.Args...)
 	cmd.Dir = h.Root.WorkDir
-	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
+	env := h.opts.Environ
+	if env == nil {
+		env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
+	}
+	env = append([]string(nil), env...)
 	for k, v := range h.opts.Env {
 		env = append(env, k+"="+v)
 	}
@@ -107,8 +117,8 @@ func (h *Host) launch(ctx context.Context) error {
 	}
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); h.capture(stdout, false) }()
-	go func() { defer wg.Done(); h.capture(stderr, true) }()
+	go func() { defer wg.Done(); h.capture(stdout, false, h.opts.Stdout) }()
+	go func() { defer wg.Done(); h.capture(stderr, true, h.opts.Stderr) }()
 	exited := make(chan struct{})
 	h.mu.Lock()
 	h.cmd, h.exitedc = cmd, exited
@@ -126,7 +136,10 @@ func (h *Host) launch(ctx context.Context) error {
 	defer tick.Stop()
 	for {
 		if err := h.get(ctx); err == nil {
+			h.mu.Lock()
 			h.ReadyAfter = time.Since(start)
+			h.starts++
+			h.mu.Unlock()
 			return nil
 		}
 		if time.Now().After(deadline) {
@@ -201,10 +214,16 @@ func (h *Host) exited(cmd *exec.Cmd, err error) {
 	}
 }
 
-func (h *Host) capture(r io.Reader, isStderr bool) {
+// maxLines bounds the console lines kept in memory (the newest are kept).
+const maxLines = 20000
+
+func (h *Host) capture(r io.Reader, isStderr bool, tee io.Writer) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 4<<20)
 	for sc.Scan() {
+		if tee != nil {
+			fmt.Fprintln(tee, sc.Text())
+		}
 		l := Line{Level: Information, Text: sc.Text()}
 		if isStderr {
 			l.Level = Error
@@ -213,6 +232,9 @@ func (h *Host) capture(r io.Reader, isStderr bool) {
 			}
 		}
 		h.mu.Lock()
+		if len(h.lines) >= maxLines {
+			h.lines = append(h.lines[:0], h.lines[maxLines/2:]...)
+		}
 		h.lines = append(h.lines, l)
 		h.mu.Unlock()
 	}
@@ -231,6 +253,14 @@ func (h *Host) tail(n int) []Line {
 		l = l[len(l)-n:]
 	}
 	return l
+}
+
+// Starts counts the handler processes that became ready: 1 after Start,
+// one more for each restart.
+func (h *Host) Starts() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.starts
 }
 
 // Err returns the host's fatal error, if the handler could not be kept up.
@@ -267,6 +297,9 @@ func (h *Host) Stop() error {
 	}
 	return nil
 }
+
+// URL returns the handler's base URL, http://127.0.0.1:{port}.
+func (h *Host) URL() string { return h.url("") }
 
 func (h *Host) url(path string) string { return "http://127.0.0.1:" + strconv.Itoa(h.Port) + path }
 
