@@ -1,6 +1,7 @@
 package azfunc
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -136,13 +137,25 @@ func DecodeEventHubBatch(data json.RawMessage, meta map[string]json.RawMessage, 
 	return msgs, nil
 }
 
-// unwrapArray returns the JSON array text inside v, or nil.
+// unwrapArray returns the JSON array text inside v (an array, or a string
+// holding one, possibly double-encoded), or nil. The text is not validated
+// here: the caller's json.Unmarshal does that once.
 func unwrapArray(v json.RawMessage) json.RawMessage {
-	u := unwrapValue(v)
-	if len(u) == 0 || u[0] != '[' {
+	t := bytes.TrimSpace(v)
+	for range 2 {
+		if len(t) == 0 || t[0] != '"' {
+			break
+		}
+		var s string
+		if err := json.Unmarshal(t, &s); err != nil {
+			return nil
+		}
+		t = bytes.TrimSpace([]byte(s))
+	}
+	if len(t) == 0 || t[0] != '[' {
 		return nil
 	}
-	return u
+	return t
 }
 
 func decodeBody(el json.RawMessage, dt DataType) ([]byte, error) {
@@ -171,7 +184,10 @@ func decodeBody(el json.RawMessage, dt DataType) ([]byte, error) {
 }
 
 func decodeObject(v json.RawMessage, dst *map[string]any) error {
-	u := unwrapValue(v)
+	u := bytes.TrimSpace(v)
+	if len(u) > 0 && u[0] == '"' {
+		u = unwrapValue(u)
+	}
 	if string(u) == "null" {
 		return nil
 	}

@@ -75,17 +75,28 @@ func unwrapValue(v json.RawMessage) json.RawMessage {
 	return v
 }
 
-// metaString returns a Metadata value as a plain string: "\"abc\"" → abc.
+// metaString returns a Metadata value as a plain string: "\"abc\"" → abc,
+// "abc" → abc, 12 → 12. It does not validate beyond what it decodes: it runs
+// once per message per column, so it must be cheap.
 func metaString(v json.RawMessage) (string, bool) {
-	u := unwrapValue(v)
+	t := bytes.TrimSpace(v)
+	if len(t) == 0 || t[0] == '{' || t[0] == '[' || string(t) == "null" {
+		return "", false
+	}
+	if t[0] != '"' {
+		return string(t), true
+	}
 	var s string
-	if err := json.Unmarshal(u, &s); err == nil {
-		return s, true
+	if err := json.Unmarshal(t, &s); err != nil {
+		return "", false
 	}
-	if len(u) > 0 && u[0] != '{' && u[0] != '[' && string(u) != "null" {
-		return string(u), true
+	if len(s) > 1 && s[0] == '"' { // double-encoded
+		var inner string
+		if json.Unmarshal([]byte(s), &inner) == nil {
+			return inner, true
+		}
 	}
-	return "", false
+	return s, true
 }
 
 // parseTime parses the times the host and Event Grid write: RFC 3339 with or
