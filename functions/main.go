@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -147,25 +148,39 @@ func needsCredential(cfg config.Config) bool {
 // are the function names; main_test.go checks the two lists agree.
 func newApp(d deps) *azfunc.App {
 	app := azfunc.New(azfunc.Options{Logger: d.log, DeadLetters: d.deadLetters, Timeout: d.cfg.InvocationTimeout})
-	app.HTTP("health", health.New(healthDeps(d)))
-	app.EventHubBatch("device-telemetry", azfunc.DataTypeString, devicetelemetry.New(newMedtech(d)))
+	proc, mtErr := newMedtech(d)
+	app.EventHubBatch("device-telemetry", azfunc.DataTypeString, devicetelemetry.New(proc, mtErr))
 	imgSvc, imgErr := newImaging(d)
 	app.EventGrid("dicom-events", dicomevents.New(imgSvc, imgErr))
 	app.EventGrid("fhir-events", fhirevents.New(imgSvc, imgErr))
 	var checkpoints imaging.CheckpointStore
+	cpErr := imgErr
 	if imgSvc != nil && d.blob != nil {
 		checkpoints = checkpoint.NewBlob(d.blob, imgSvc.Config().CheckpointContainer)
-	} else if imgErr == nil {
-		imgErr = errors.New("AzureWebJobsStorage is not set: the change-feed checkpoint lives in Blob Storage")
+	} else if cpErr == nil {
+		cpErr = errors.New("AzureWebJobsStorage is not set: the change-feed checkpoint lives in Blob Storage")
 	}
-	app.Timer("dicom-catchup", dicomcatchup.New(imgSvc, checkpoints, imgErr))
+	app.Timer("dicom-catchup", dicomcatchup.New(imgSvc, checkpoints, cpErr))
+	// health reports the functions' own setting problems too.
+	h := healthDeps(d)
+	for fn, err := range map[string]error{"device-telemetry": mtErr, "dicom-events, fhir-events, dicom-catchup": imgErr} {
+		if err != nil && err != errNoFHIR {
+			h.ConfigProblems = append(h.ConfigProblems, fn+": "+strings.ReplaceAll(err.Error(), "\n", "; "))
+		}
+	}
+	sort.Strings(h.ConfigProblems)
+	app.HTTP("health", health.New(h))
 	return app
 }
+
+// errNoFHIR is why the domain functions cannot run without FHIR_BASE_URL;
+// the common settings check reports it already.
+var errNoFHIR = errors.New("FHIR_BASE_URL is not set")
 
 // newImaging builds the DICOM → FHIR service, or says why it cannot.
 func newImaging(d deps) (*imaging.Service, error) {
 	if d.fhir == nil {
-		return nil, errors.New("FHIR_BASE_URL is not set")
+		return nil, errNoFHIR
 	}
 	svc, err := imaging.NewFromEnv(d.getenv, d.cred, d.fhir, d.log)
 	if err != nil {
@@ -183,7 +198,7 @@ func newMedtech(d deps) (*medtech.Processor, error) {
 		return nil, err
 	}
 	if d.fhir == nil {
-		return nil, errors.New("FHIR_BASE_URL is not set")
+		return nil, errNoFHIR
 	}
 	var blobs medtech.BlobReader
 	if d.blob != nil {

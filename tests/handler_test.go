@@ -171,6 +171,15 @@ func TestHandler_HealthReportsMissingConfiguration(t *testing.T) {
 	if out.StatusCode != 503 || !strings.Contains(out.Body, "FHIR_BASE_URL is not set") {
 		t.Errorf("health = %d %s; want 503 naming FHIR_BASE_URL", out.StatusCode, out.Body)
 	}
+	// With FHIR set, the functions' own missing settings are reported too.
+	h2 := startHost(t, map[string]string{"FHIR_BASE_URL": "http://127.0.0.1:9"})
+	res2, err := h2.Invoke(t.Context(), httpInvocation("health", "health"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(res2.Outputs["res"]), "device-telemetry: MEDTECH_DEVICE_MAPPING is required") {
+		t.Errorf("health does not report the device-telemetry settings: %s", res2.Outputs["res"])
+	}
 	// Configuration problems are logged at start as errors (stderr).
 	if !consoleHas(h, fakehost.Error, "configuration problems") {
 		t.Error("configuration problems not logged to stderr at start")
