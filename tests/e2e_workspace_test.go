@@ -214,7 +214,10 @@ func startWorkspace(t testing.TB, opts e2eOptions) *e2eWorkspace {
 	cmd := exec.Command(bin, "-start-handler", "-app", distDir, "-changefeed", "", "-time-factor", "60",
 		"-subscriptions", subs, "-orthanc-url", st.Orthanc, "-fhir-url", st.FHIR, "-storage", st.Storage,
 		"-dicom-port", strconv.Itoa(dicomPort), "-fhir-port", strconv.Itoa(fhirPort), "-eventhubs-port", strconv.Itoa(ehPort),
-		"-endpoints", endpoints, "-namespace", w.namespace)
+		"-endpoints", endpoints, "-namespace", w.namespace,
+		// Events name the service hosts the handler is configured with
+		// (the proxies when set), as Azure's name the services' hosts.
+		"-dicom-host", strings.TrimPrefix(handlerDICOM, "http://"), "-fhir-account", strings.TrimPrefix(handlerFHIR, "http://"))
 	cmd.Env = os.Environ()
 	for k, v := range settings {
 		cmd.Env = append(cmd.Env, k+"="+v)
