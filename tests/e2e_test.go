@@ -136,7 +136,7 @@ func TestE2E_DoneWhen(t *testing.T) {
 	if !strings.Contains(out, "handler ready") {
 		t.Errorf("console output lacks the handler's start line: the capture is not the handler's")
 	}
-	for _, phi := range []string{"Doe^Jane", "PID-123", "19800229", "patient-12345"} {
+	for _, phi := range []string{"Doe^Jane", "Jane", "PID-123", "19800229", "patient-12345"} {
 		for _, line := range strings.Split(out, "\n") {
 			if strings.Contains(line, phi) {
 				t.Errorf("console output carries PHI %q: %s", phi, line)
