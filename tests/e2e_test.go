@@ -109,6 +109,11 @@ func TestE2E_DoneWhen(t *testing.T) {
 	}
 	t.Logf("ImagingStudy/%v holds inst1 %v after the STOW", study["id"], time.Since(stowed).Round(time.Millisecond))
 	validR4(t, study)
+	if status, patient, _ := fhirRead(w.st.FHIR + "/" + ref(study, "subject")); status != http.StatusOK {
+		t.Errorf("ImagingStudy subject %q = %d", ref(study, "subject"), status)
+	} else if ids, _ := json.Marshal(patient["identifier"]); !strings.Contains(string(ids), `"PID-123"`) {
+		t.Errorf("ImagingStudy subject %s has identifiers %s, want PatientID PID-123", ref(study, "subject"), ids)
+	}
 
 	// (b) the seed message → Observation (Direct identity mode).
 	fhirDelete(t, w.st.FHIR, "Observation/"+seedHRObsID)
