@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ahds-events/ahds/shared/deadletter"
 	"github.com/ahds-events/ahds/shared/devicesim"
 	"github.com/ahds-events/ahds/tests/sharedcases"
 )
@@ -153,7 +154,7 @@ func TestE2E_DeviceTelemetry10k(t *testing.T) {
 	if n := fhirCount(w.st.FHIR, "Observation", spo2); n != 10000 {
 		t.Errorf("SpO2 Observations in the load's window = %d, want 10000", n)
 	}
-	checkPoisonDeadLetters(t, w, l.poison, 1)
+	checkPoisonDeadLetters(t, w, l, 1)
 
 	// A few Observations, by their computed ids: values and versions.
 	samples := []int{0, 4242, 5099, 9999}
@@ -200,15 +201,20 @@ func TestE2E_DeviceTelemetry10k(t *testing.T) {
 	// A re-send is a new delivery (new sequence numbers): each poison
 	// message is dead-lettered once per delivery, records being keyed by
 	// partition, sequence number and body (shared/medtech DeadLetterDetail).
-	checkPoisonDeadLetters(t, w, l.poison, 2)
+	checkPoisonDeadLetters(t, w, l, 2)
 }
 
-// checkPoisonDeadLetters checks the dead letters of newTelemetryLoad's
-// poison messages delivered times times: half are not JSON
-// (InvalidDataFormatException), half lack the required heart-rate value
-// (IncompatibleDataException).
-func checkPoisonDeadLetters(t testing.TB, w *e2eWorkspace, poison, times int) {
+// checkPoisonDeadLetters checks the dead letters of l's poison messages
+// delivered times times: half are not JSON (InvalidDataFormatException),
+// half lack the required heart-rate value (IncompatibleDataException); each
+// record keeps the message's bytes.
+func checkPoisonDeadLetters(t testing.TB, w *e2eWorkspace, l *telemetryLoad, times int) {
 	t.Helper()
+	poison := map[string]int{}
+	for i := range l.poison {
+		poison[poisonBody(i, l.start)] = 0
+	}
+	store := deadletter.NewBlob(w.blob, w.container)
 	dls := w.deadLetters(t)
 	names := map[string]int{}
 	for _, d := range dls {
@@ -217,9 +223,24 @@ func checkPoisonDeadLetters(t testing.TB, w *e2eWorkspace, poison, times int) {
 				names[n]++
 			}
 		}
+		rec, err := store.Get(context.Background(), d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := poison[string(rec.Event)]; !ok {
+			t.Errorf("dead letter %s (%s) holds %q, not one of the poison messages", d.ID, d.Error, rec.Event)
+			continue
+		}
+		poison[string(rec.Event)]++
 	}
-	if len(dls) != poison*times || names["InvalidDataFormatException"] != poison*times/2 || names["IncompatibleDataException"] != poison*times/2 {
-		t.Errorf("dead letters = %d %v, want %d: half InvalidDataFormatException, half IncompatibleDataException: %+v", len(dls), names, poison*times, dls)
+	want := l.poison * times
+	if len(dls) != want || names["InvalidDataFormatException"] != want/2 || names["IncompatibleDataException"] != want/2 {
+		t.Errorf("dead letters = %d %v, want %d: half InvalidDataFormatException, half IncompatibleDataException: %+v", len(dls), names, want, dls)
+	}
+	for body, n := range poison {
+		if n != times {
+			t.Errorf("poison message %q dead-lettered %d times, want %d", body, n, times)
+		}
 	}
 }
 
