@@ -16,6 +16,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ahds-events/ahds/tests/sharedcases"
 	"github.com/ahds-events/ahds/tests/stack"
 	"github.com/ahds-events/ahds/tests/workspace/blobstore"
 	"github.com/ahds-events/ahds/tests/workspace/dicomfront"
@@ -24,7 +25,6 @@ import (
 	"github.com/ahds-events/ahds/tests/workspace/fhirfront"
 	"github.com/ahds-events/ahds/tests/workspace/funcapp"
 	"github.com/ahds-events/ahds/tests/workspace/hostwire"
-	"github.com/ahds-events/ahds/tests/sharedcases"
 )
 
 // fakeHandler is an httptest custom handler recording invocation bodies by

@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ahds-events/ahds/tests/workspace/eventgrid"
 	"github.com/ahds-events/ahds/tests/sharedcases"
+	"github.com/ahds-events/ahds/tests/workspace/eventgrid"
 )
 
 const (

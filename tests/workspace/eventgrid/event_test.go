@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ahds-events/ahds/tests/workspace/hostwire"
 	"github.com/ahds-events/ahds/tests/sharedcases"
+	"github.com/ahds-events/ahds/tests/workspace/hostwire"
 )
 
 // TestRender_MatchesAHDSSamples renders the documented DICOM samples from
