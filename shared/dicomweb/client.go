@@ -5,12 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ahds-events/ahds/shared/retry"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -67,6 +66,7 @@ type Client struct {
 	host   string
 	hc     *http.Client
 	o      Options
+	retry  retry.Policy
 }
 
 // New returns a client for the service at origin (scheme and host only,
@@ -113,7 +113,8 @@ func New(origin string, o Options) (*Client, error) {
 			hc.Transport = &azcred.Transport{Base: base, Credential: o.Credential, Scope: o.Scope}
 		}
 	}
-	c := &Client{origin: origin, host: strings.ToLower(u.Host), o: o}
+	c := &Client{origin: origin, host: strings.ToLower(u.Host), o: o,
+		retry: retry.Policy{MaxAttempts: o.MaxAttempts, MinBackoff: o.MinBackoff, MaxBackoff: o.MaxBackoff}}
 	cp := *hc
 	cp.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if !strings.EqualFold(req.URL.Host, c.host) {
@@ -219,27 +220,17 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 			return resp, nil
 		}
 		var de *Error
-		if !errors.As(err, &de) || !retryable(de.Status) || attempt+1 >= c.o.MaxAttempts || ctx.Err() != nil {
+		if !errors.As(err, &de) || !retryable(de.Status) {
 			return nil, err
 		}
-		if wait < 0 {
-			ceil := c.o.MinBackoff << attempt
-			if ceil > c.o.MaxBackoff || ceil <= 0 {
-				ceil = c.o.MaxBackoff
-			}
-			wait = rand.N(ceil + 1)
-		}
-		if dl, ok := ctx.Deadline(); ok && time.Now().Add(wait).After(dl) {
+		wait, ok := c.retry.Next(ctx, attempt+1, wait)
+		if !ok {
 			return nil, err
 		}
 		c.o.Logger.WarnContext(ctx, "dicomweb request failed; retrying", "method", r.method, "status", de.Status,
 			"attempt", attempt+1, "delay_ms", wait.Milliseconds())
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !retry.Sleep(ctx, wait) {
 			return nil, err
-		case <-t.C:
 		}
 	}
 }
@@ -276,25 +267,7 @@ func (c *Client) once(ctx context.Context, r request) (*response, time.Duration,
 		return &response{status: res.StatusCode, header: res.Header, body: b}, -1, nil
 	}
 	e := &Error{Method: r.method, URL: r.url, Status: res.StatusCode, Body: snippet(b)}
-	return nil, retryAfter(res.Header.Get("Retry-After")), e
-}
-
-// retryAfter parses seconds or an HTTP date; -1 when absent or invalid.
-func retryAfter(v string) time.Duration {
-	if v == "" {
-		return -1
-	}
-	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		d := time.Until(t)
-		if d < 0 {
-			d = 0
-		}
-		return d
-	}
-	return -1
+	return nil, retry.ParseRetryAfter(res.Header.Get("Retry-After")), e
 }
 
 func snippet(b []byte) string {

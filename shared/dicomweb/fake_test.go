@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ahds-events/ahds/shared/retry"
 	"io"
 	"log/slog"
 	"net/http"
@@ -156,8 +157,8 @@ func TestRetry_GivesUpBeforeDeadline(t *testing.T) {
 	if !errors.Is(err, ErrTransient) || time.Since(start) > time.Second || n.Load() != 1 {
 		t.Errorf("= %v after %v and %d requests; want an immediate ErrTransient", err, time.Since(start), n.Load())
 	}
-	if d := retryAfter(time.Now().Add(2 * time.Second).UTC().Format(http.TimeFormat)); d <= 0 || d > 2*time.Second {
-		t.Errorf("retryAfter(HTTP date) = %v", d)
+	if d := retry.ParseRetryAfter(time.Now().Add(2 * time.Second).UTC().Format(http.TimeFormat)); d <= 0 || d > 2*time.Second {
+		t.Errorf("ParseRetryAfter(HTTP date) = %v", d)
 	}
 }
 

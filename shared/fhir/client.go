@@ -6,12 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ahds-events/ahds/shared/retry"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -41,9 +40,10 @@ type Options struct {
 
 // Client talks to one FHIR server. It is safe for concurrent use.
 type Client struct {
-	base string
-	hc   *http.Client
-	opts Options
+	base  string
+	hc    *http.Client
+	opts  Options
+	retry retry.Policy
 }
 
 // Response is a single-resource answer.
@@ -68,16 +68,8 @@ func New(base string, opts Options) (*Client, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	if opts.MaxAttempts <= 0 {
-		opts.MaxAttempts = 5
-	}
-	if opts.MinBackoff <= 0 {
-		opts.MinBackoff = 200 * time.Millisecond
-	}
-	if opts.MaxBackoff <= 0 {
-		opts.MaxBackoff = 10 * time.Second
-	}
-	return &Client{base: base, hc: opts.HTTPClient, opts: opts}, nil
+	return &Client{base: base, hc: opts.HTTPClient, opts: opts,
+		retry: retry.Policy{MaxAttempts: opts.MaxAttempts, MinBackoff: opts.MinBackoff, MaxBackoff: opts.MaxBackoff}}, nil
 }
 
 // Base returns the server's base URL without a trailing slash.
@@ -177,9 +169,8 @@ func (c *Client) single(ctx context.Context, method, path string, body []byte, h
 
 // do sends a request with retries and returns the 2xx answer or an *Error.
 func (c *Client) do(ctx context.Context, method, u string, body []byte, h http.Header, idempotent bool) (*Response, error) {
-	var last *Error
-	for attempt := 1; ; attempt++ {
-		resp, err := c.once(ctx, method, u, body, h)
+	for tries := 1; ; tries++ {
+		resp, wait, err := c.once(ctx, method, u, body, h)
 		if err == nil {
 			return resp, nil
 		}
@@ -187,53 +178,31 @@ func (c *Client) do(ctx context.Context, method, u string, body []byte, h http.H
 		if !errors.As(err, &fe) {
 			return nil, err
 		}
-		last = fe
-		retry := retryableStatus(fe.Status) || (fe.Status == 0 && idempotent)
-		if !retry || attempt >= c.opts.MaxAttempts || ctx.Err() != nil {
-			return nil, last
+		if !retryableStatus(fe.Status) && !(fe.Status == 0 && idempotent) {
+			return nil, fe
 		}
-		delay := c.backoff(attempt, fe)
-		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < delay {
-			// Waiting would outlive the invocation: hand the failure back
-			// now so the trigger's own retry takes over in time.
-			return nil, last
+		delay, ok := c.retry.Next(ctx, tries, wait)
+		if !ok {
+			// Out of attempts, or waiting would outlive the invocation:
+			// hand the failure back so the trigger's own retry takes over.
+			return nil, fe
 		}
-		c.opts.Logger.WarnContext(ctx, "fhir request failed; retrying", "method", method, "status", fe.Status, "attempt", attempt, "delay_ms", delay.Milliseconds())
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, last
-		case <-t.C:
+		c.opts.Logger.WarnContext(ctx, "fhir request failed; retrying", "method", method, "status", fe.Status, "attempt", tries, "delay_ms", delay.Milliseconds())
+		if !retry.Sleep(ctx, delay) {
+			return nil, fe
 		}
 	}
 }
 
-// retryAfter carries a parsed Retry-After from once to backoff.
-type retryAfterError struct{ d time.Duration }
-
-func (c *Client) backoff(attempt int, fe *Error) time.Duration {
-	var ra *retryAfterError
-	if errors.As(fe.Err, &ra) && ra.d > 0 {
-		return min(ra.d, 60*time.Second)
-	}
-	d := c.opts.MinBackoff << (attempt - 1)
-	if d > c.opts.MaxBackoff || d <= 0 {
-		d = c.opts.MaxBackoff
-	}
-	return d/2 + rand.N(d/2+1) // jitter in [d/2, d]
-}
-
-func (e *retryAfterError) Error() string { return "retry after " + e.d.String() }
-
-func (c *Client) once(ctx context.Context, method, u string, body []byte, h http.Header) (*Response, error) {
+// once sends the request one time; wait is the server's Retry-After, or -1.
+func (c *Client) once(ctx context.Context, method, u string, body []byte, h http.Header) (*Response, time.Duration, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
-		return nil, fmt.Errorf("fhir %s %s: %w", method, u, err)
+		return nil, -1, fmt.Errorf("fhir %s %s: %w", method, redact(u), err)
 	}
 	req.Header.Set("Accept", ContentType)
 	if body != nil {
@@ -244,34 +213,21 @@ func (c *Client) once(ctx context.Context, method, u string, body []byte, h http
 	}
 	res, err := c.hc.Do(req)
 	if err != nil {
-		return nil, &Error{Method: method, URL: redact(u), Err: err}
+		return nil, -1, &Error{Method: method, URL: redact(u), Err: err}
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
-		return nil, &Error{Method: method, URL: redact(u), Err: fmt.Errorf("read body: %w", err)}
+		return nil, -1, &Error{Method: method, URL: redact(u), Err: fmt.Errorf("read body: %w", err)}
 	}
 	if res.StatusCode < 200 || res.StatusCode > 299 {
 		fe := &Error{Method: method, URL: redact(u), Status: res.StatusCode, Diagnostics: outcomeText(b)}
-		if s := res.Header.Get("Retry-After"); s != "" {
-			fe.Err = &retryAfterError{d: parseRetryAfter(s)}
-		}
-		return nil, fe
+		return nil, retry.ParseRetryAfter(res.Header.Get("Retry-After")), fe
 	}
 	return &Response{
 		Status: res.StatusCode, Body: b, ETag: res.Header.Get("ETag"),
 		VersionID: versionFromETag(res.Header.Get("ETag")), Location: res.Header.Get("Location"),
-	}, nil
-}
-
-func parseRetryAfter(s string) time.Duration {
-	if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil {
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(s); err == nil {
-		return time.Until(t)
-	}
-	return 0
+	}, -1, nil
 }
 
 // versionFromETag turns W/"3" into 3.
