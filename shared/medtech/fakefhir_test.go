@@ -85,6 +85,16 @@ func (m *memFHIR) do(e fhir.Entry) fhir.EntryResult {
 			return fhir.EntryResult{Status: 200, Resource: b}
 		}
 		q, _ := url.ParseQuery(query)
+		if idList := q.Get("_id"); idList != "" {
+			var matches []map[string]any
+			for _, id := range strings.Split(idList, ",") {
+				if r, ok := m.resources[path+"/"+id]; ok {
+					matches = append(matches, map[string]any{"resource": r, "search": map[string]any{"mode": "match"}})
+				}
+			}
+			b, _ := json.Marshal(map[string]any{"resourceType": "Bundle", "type": "searchset", "entry": matches})
+			return fhir.EntryResult{Status: 200, Resource: b}
+		}
 		want := q.Get("identifier")
 		var matches []map[string]any
 		for k, r := range m.resources {

@@ -131,9 +131,9 @@ func TestProcessor_LookupIdentity(t *testing.T) {
 	if err := p.Process(t.Context(), msgs[:1]); err != nil {
 		t.Fatal(err)
 	}
-	// Cached identity: only the Observation reads (1 bundle entry per id).
-	if n := mem.methods["GET"] - gets; n != 2 {
-		t.Errorf("GET entries on re-run = %d, want 2 (no Device search)", n)
+	// Cached identity: only the Observation read (one _id search for both ids).
+	if n := mem.methods["GET"] - gets; n != 1 {
+		t.Errorf("GET entries on re-run = %d, want 1 (no Device search)", n)
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"strconv"
+	"strings"
 
 	"github.com/ahds-events/ahds/shared/fhir"
 )
@@ -143,30 +145,53 @@ func versionOf(r fhir.EntryResult) string {
 	return o.VersionID()
 }
 
-// readObservations reads ids with batch GETs; absent ids are missing from
-// the map; failures are per id.
+// idsPerSearch bounds the ids of one `_id` search entry: the entry's URL
+// travels inside the bundle, not on a request line, but stays modest.
+const idsPerSearch = 100
+
+// readObservations reads the Observations with the given ids: one batch of
+// `Observation?_id=a,b,…` searches, so a whole invocation's targets cost one
+// request per 50,000 ids instead of one bundle entry each. Absent ids are
+// missing from the map; failures are per id.
 func (p *Processor) readObservations(ctx context.Context, ids []string) (map[string]*Observation, map[string]error) {
-	entries := make([]fhir.Entry, len(ids))
-	for i, id := range ids {
-		entries[i] = fhir.Entry{Method: "GET", URL: "Observation/" + id}
+	var entries []fhir.Entry
+	var chunks [][]string
+	for start := 0; start < len(ids); start += idsPerSearch {
+		chunk := ids[start:min(start+idsPerSearch, len(ids))]
+		chunks = append(chunks, chunk)
+		entries = append(entries, fhir.Entry{Method: "GET",
+			URL: "Observation?_id=" + strings.Join(chunk, ",") + "&_count=" + strconv.Itoa(len(chunk))})
 	}
 	results := batches(ctx, p.client, entries, p.cfg.FHIRConcurrency)
 	out := map[string]*Observation{}
 	errs := map[string]error{}
-	for i, id := range ids {
+	for i, chunk := range chunks {
+		var err error
 		switch classify(results[i]) {
 		case outcomeOK:
-			var o Observation
-			if err := json.Unmarshal(results[i].Resource, &o); err != nil || o.ResourceType != "Observation" {
-				errs[id] = &Error{Name: ErrFhirRequestFailed, Stage: StageWrite, Message: "read Observation/" + id + ": not an Observation", Err: err}
-				continue
+			var b struct {
+				Entry []struct {
+					Resource json.RawMessage `json:"resource"`
+				} `json:"entry"`
 			}
-			out[id] = &o
-		case outcomeNotFound:
+			if json.Unmarshal(results[i].Resource, &b) != nil {
+				err = &Error{Name: ErrFhirRequestFailed, Stage: StageWrite, Message: "search Observation by _id: not a Bundle"}
+				break
+			}
+			for _, e := range b.Entry {
+				var o Observation
+				if json.Unmarshal(e.Resource, &o) == nil && o.ResourceType == "Observation" && o.ID != "" {
+					out[o.ID] = &o
+				}
+			}
+			continue
 		case outcomeTransient:
-			errs[id] = &transientError{fmt.Errorf("GET Observation/%s: %w", id, resultError(results[i]))}
+			err = &transientError{fmt.Errorf("search Observation by _id: %w", resultError(results[i]))}
 		default:
-			errs[id] = &Error{Name: ErrFhirRequestFailed, Stage: StageWrite, Message: "GET Observation/" + id, Err: resultError(results[i])}
+			err = &Error{Name: ErrFhirRequestFailed, Stage: StageWrite, Message: "search Observation by _id", Err: resultError(results[i])}
+		}
+		for _, id := range chunk {
+			errs[id] = err
 		}
 	}
 	return out, errs

@@ -34,6 +34,20 @@ describe('search', () => {
     assert.equal((await call(srv.base, 'GET', '/Observation?identifier=urn:test:obs|s-03,urn:test:obs|s-04')).body.total, 2);
   });
 
+  it('reads many ids with _id=a,b,… straight from the store, deleted ones excluded', async () => {
+    const ids = [];
+    for (const g of ['female', 'male', 'other']) {
+      ids.push((await call(srv.base, 'POST', '/Patient', { resourceType: 'Patient', gender: g })).body.id);
+    }
+    await call(srv.base, 'DELETE', `/Patient/${ids[2]}`);
+    const res = await call(srv.base, 'GET', `/Patient?_id=${ids.join(',')},nope&_count=10`);
+    assert.equal(res.status, 200);
+    assert.equal(res.body.total, 2);
+    assert.deepEqual(res.body.entry.map((e) => e.resource.id).sort(), ids.slice(0, 2).sort());
+    const both = await call(srv.base, 'GET', `/Patient?_id=${ids[0]}&gender=male`);
+    assert.equal(both.body.total, 0, 'the other filters still apply');
+  });
+
   it('combines subject, code and date ranges', async () => {
     const res = await call(srv.base, 'GET', `/Observation?${hr}&date=ge2024-03-03&date=lt2024-03-07`);
     assert.equal(res.body.total, 4);
