@@ -32,7 +32,7 @@ func BenchmarkE2EDeviceTelemetry(b *testing.B) {
 }
 
 func benchDeviceTelemetry(b *testing.B, identityMode string) {
-	w := startWorkspace(b, e2eOptions{proxyFHIR: true, env: map[string]string{"MEDTECH_IDENTITY_MODE": identityMode}})
+	w := startWorkspace(b, e2eOptions{proxyFHIR: true, fhirDirect: true, env: map[string]string{"MEDTECH_IDENTITY_MODE": identityMode}})
 	var msgs, handled int64
 	var elapsed time.Duration
 	// Warm-up: one message per device, so that identities are resolved
