@@ -129,7 +129,7 @@ func BenchmarkE2EDicomBurst300(b *testing.B) {
 		}
 	})
 	var converge time.Duration
-	var wado, metadata, fhirReqs int64
+	var wado, metadata, fhirReqs, fhirWrites int64
 	n := 0
 	for b.Loop() {
 		uid := "2.25." + uniqueID(true)
@@ -182,12 +182,14 @@ func BenchmarkE2EDicomBurst300(b *testing.B) {
 		wado += w.dicomProxy.gets.Load()
 		metadata += w.dicomProxy.metadata.Load()
 		fhirReqs += w.fhirProxy.total.Load()
+		fhirWrites += w.fhirProxy.total.Load() - w.fhirProxy.gets.Load()
 		n++
 	}
 	b.ReportMetric(converge.Seconds()/float64(n), "s-to-converge")
 	b.ReportMetric(float64(wado)/float64(n), "wado-req/study")
 	b.ReportMetric(float64(metadata)/float64(n), "metadata-req/study")
 	b.ReportMetric(float64(fhirReqs)/float64(n), "fhir-req/study")
+	b.ReportMetric(float64(fhirWrites)/float64(n), "fhir-writes/study")
 }
 
 // orthancDeleteStudy deletes a study straight in Orthanc (no events).
