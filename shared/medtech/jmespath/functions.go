@@ -18,27 +18,23 @@ type function struct {
 	call     func(args []*jsontree.Value, refs []*node) (*jsontree.Value, error)
 }
 
-var functions map[string]*function
-
-func init() {
-	functions = map[string]*function{
-		"abs": {1, 1, fnAbs}, "avg": {1, 1, fnAvg}, "ceil": {1, 1, fnRound(math.Ceil)}, "floor": {1, 1, fnRound(math.Floor)},
-		"contains": {2, 2, fnContains}, "ends_with": {2, 2, fnAffix(strings.HasSuffix)}, "starts_with": {2, 2, fnAffix(strings.HasPrefix)},
-		"join": {2, 2, fnJoin}, "keys": {1, 1, fnKeys}, "values": {1, 1, fnValues}, "length": {1, 1, fnLength},
-		"map": {2, 2, fnMap}, "max": {1, 1, fnExtreme(1)}, "min": {1, 1, fnExtreme(-1)},
-		"max_by": {2, 2, fnExtremeBy(1)}, "min_by": {2, 2, fnExtremeBy(-1)}, "merge": {1, -1, fnMerge},
-		"not_null": {1, -1, fnNotNull}, "reverse": {1, 1, fnReverse}, "sort": {1, 1, fnSort}, "sort_by": {2, 2, fnSortBy},
-		"sum": {1, 1, fnSum}, "to_array": {1, 1, fnToArray}, "to_string": {1, 1, fnToString}, "to_number": {1, 1, fnToNumber},
-		"type": {1, 1, fnType},
-		// MedTech custom functions (iomt: src/lib/Microsoft.Health.Expressions).
-		"add":          {2, 2, arith(func(a, b int64) (int64, error) { return a + b, nil }, func(a, b float64) float64 { return a + b })},
-		"subtract":     {2, 2, arith(func(a, b int64) (int64, error) { return a - b, nil }, func(a, b float64) float64 { return a - b })},
-		"multiply":     {2, 2, arith(func(a, b int64) (int64, error) { return a * b, nil }, func(a, b float64) float64 { return a * b })},
-		"divide":       {2, 2, arith(intDivide, func(a, b float64) float64 { return a / b })},
-		"pow":          {2, 2, arith(intPow, math.Pow)},
-		"insertString": {3, 3, fnInsertString}, "fromUnixTimestamp": {1, 1, fnFromUnix(time.Second)},
-		"fromUnixTimestampMs": {1, 1, fnFromUnix(time.Millisecond)},
-	}
+var functions = map[string]*function{
+	"abs": {1, 1, fnAbs}, "avg": {1, 1, fnAvg}, "ceil": {1, 1, fnRound(math.Ceil)}, "floor": {1, 1, fnRound(math.Floor)},
+	"contains": {2, 2, fnContains}, "ends_with": {2, 2, fnAffix(strings.HasSuffix)}, "starts_with": {2, 2, fnAffix(strings.HasPrefix)},
+	"join": {2, 2, fnJoin}, "keys": {1, 1, fnKeys}, "values": {1, 1, fnValues}, "length": {1, 1, fnLength},
+	"map": {2, 2, fnMap}, "max": {1, 1, fnExtreme(1)}, "min": {1, 1, fnExtreme(-1)},
+	"max_by": {2, 2, fnExtremeBy(1)}, "min_by": {2, 2, fnExtremeBy(-1)}, "merge": {1, -1, fnMerge},
+	"not_null": {1, -1, fnNotNull}, "reverse": {1, 1, fnReverse}, "sort": {1, 1, fnSort}, "sort_by": {2, 2, fnSortBy},
+	"sum": {1, 1, fnSum}, "to_array": {1, 1, fnToArray}, "to_string": {1, 1, fnToString}, "to_number": {1, 1, fnToNumber},
+	"type": {1, 1, fnType},
+	// MedTech custom functions (iomt: src/lib/Microsoft.Health.Expressions).
+	"add":          {2, 2, arith(func(a, b int64) (int64, error) { return a + b, nil }, func(a, b float64) float64 { return a + b })},
+	"subtract":     {2, 2, arith(func(a, b int64) (int64, error) { return a - b, nil }, func(a, b float64) float64 { return a - b })},
+	"multiply":     {2, 2, arith(func(a, b int64) (int64, error) { return a * b, nil }, func(a, b float64) float64 { return a * b })},
+	"divide":       {2, 2, arith(intDivide, func(a, b float64) float64 { return a / b })},
+	"pow":          {2, 2, arith(intPow, math.Pow)},
+	"insertString": {3, 3, fnInsertString}, "fromUnixTimestamp": {1, 1, fnFromUnix(time.Second)},
+	"fromUnixTimestampMs": {1, 1, fnFromUnix(time.Millisecond)},
 }
 
 func lookup(name string, n int) (*function, error) {
