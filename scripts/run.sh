@@ -80,7 +80,8 @@ done_ "endpoints written to $LOCAL/endpoints.json"
 step "sample data"
 study_uid="2.25.$(date +%s%N)"
 "$LOCAL/bin/ahds" simulate study --url "$dicomweb" --study-uid "$study_uid" --series 3 --instances 20
-"$LOCAL/bin/ahds" simulate devices --url "$eventhubs" --devices 10 --duration 1m
+telemetry_start=$(date -u -d '-1 minute' +%Y-%m-%dT%H:%M:%SZ)
+"$LOCAL/bin/ahds" simulate devices --url "$eventhubs" --devices 10 --duration 1m --start "$telemetry_start"
 done_ "loaded"
 
 step "waiting for the functions to write FHIR resources"
@@ -88,11 +89,11 @@ count() { curl -fsS "$fhir/$1&_summary=count" 2>/dev/null | grep -o '"total": *[
 studies=0 observations=0
 for _ in $(seq 1 120); do
   studies=$(count "ImagingStudy?identifier=urn:dicom:uid%7Curn:oid:$study_uid")
-  observations=$(count "Observation?code=http://loinc.org%7C8867-4")
+  observations=$(count "Observation?code=http://loinc.org%7C8867-4&date=ge$telemetry_start")
   [[ $studies -ge 1 && $observations -ge 600 ]] && break
   sleep 0.5
 done
-done_ "ImagingStudy for $study_uid: $studies; heart-rate Observations: $observations"
+done_ "ImagingStudy for $study_uid: $studies; heart-rate Observations of this run: $observations of 600"
 
 cat <<EOF2
 
