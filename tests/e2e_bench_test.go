@@ -76,10 +76,16 @@ func fhirBatchWriteCapacity(b *testing.B, base string, bundles, size int) float6
 		for i := range size {
 			id := fmt.Sprintf("%s-%d-%d", prefix, k, i)
 			entries = append(entries, map[string]any{
+				// The shape the device pipeline writes (seed example, fhir mode),
+				// so that both sides of the ratio pay the same validation.
 				"resource": map[string]any{"resourceType": "Observation", "id": id, "status": "final",
-					"code":              map[string]any{"coding": []any{map[string]any{"system": "http://loinc.org", "code": "8867-4"}}},
+					"identifier":        []any{map[string]any{"system": "https://azure.microsoft.com/en-us/services/iomt-fhir-connector/", "value": id}},
+					"category":          []any{map[string]any{"coding": []any{map[string]any{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "vital-signs", "display": "Vital Signs"}}}},
+					"code":              map[string]any{"coding": []any{map[string]any{"system": "http://loinc.org", "code": "8867-4", "display": "Heart rate"}}},
 					"subject":           map[string]any{"reference": "Patient/" + prefix},
+					"device":            map[string]any{"reference": "Device/" + prefix},
 					"effectiveDateTime": start.Add(time.Duration(k*size+i) * time.Second).Format("2006-01-02T15:04:05.000Z"),
+					"issued":            start.Format("2006-01-02T15:04:05.000Z"),
 					"valueQuantity":     map[string]any{"value": 60 + i%40, "unit": "beats/min", "system": "http://unitsofmeasure.org", "code": "/min"}},
 				"request": map[string]any{"method": "PUT", "url": "Observation/" + id},
 			})
