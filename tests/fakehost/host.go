@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"github.com/ahds-events/ahds/tests/workspace/hostwire"
 	"io"
@@ -121,6 +122,12 @@ func (h *Host) launch(ctx context.Context) error {
 	go func() { defer wg.Done(); h.capture(stderr, true, h.opts.Stderr) }()
 	exited := make(chan struct{})
 	h.mu.Lock()
+	if h.stopping {
+		// Stop ran while this restart was on its way: do not leave an orphan.
+		h.mu.Unlock()
+		_ = cmd.Process.Kill()
+		return errors.New("host stopping")
+	}
 	h.cmd, h.exitedc = cmd, exited
 	h.mu.Unlock()
 	go func() {
