@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"github.com/ahds-events/ahds/tests/sharedcases"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,25 +11,6 @@ import (
 	"sync"
 	"testing"
 )
-
-// repoRoot is the directory holding go.mod, found by walking up.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-}
 
 var (
 	typesOnce sync.Once
@@ -45,7 +27,7 @@ func bicepTypes(t *testing.T) *Types {
 	typesOnce.Do(func() {
 		typesPath = os.Getenv("BICEP_TYPES_DIR")
 		if typesPath == "" {
-			typesPath = filepath.Join(filepath.Dir(repoRoot(t)), "shared", "bicep-types")
+			typesPath = filepath.Join(filepath.Dir(sharedcases.RepoRoot(t)), "shared", "bicep-types")
 		}
 		types, typesErr = LoadTypes(typesPath)
 	})
@@ -188,7 +170,7 @@ func TestGoodFixtures(t *testing.T) {
 
 // TestRealInfra runs all gates over the project's infra/ folder.
 func TestRealInfra(t *testing.T) {
-	root := repoRoot(t)
+	root := sharedcases.RepoRoot(t)
 	infra := filepath.Join(root, "infra")
 	files, err := Files(infra)
 	if err != nil {

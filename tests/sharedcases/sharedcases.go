@@ -9,9 +9,9 @@ import (
 	"testing"
 )
 
-// Path returns <repo root>/../shared/<rel…>. When the directory is missing
-// the test fails in CI (CI set) and is skipped elsewhere.
-func Path(t testing.TB, rel ...string) string {
+// RepoRoot returns the directory holding go.mod, found by walking up from
+// the test's working directory.
+func RepoRoot(t testing.TB) string {
 	t.Helper()
 	dir, err := os.Getwd()
 	if err != nil {
@@ -19,7 +19,7 @@ func Path(t testing.TB, rel ...string) string {
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
+			return dir
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
@@ -27,7 +27,13 @@ func Path(t testing.TB, rel ...string) string {
 		}
 		dir = parent
 	}
-	p := filepath.Join(append([]string{dir, "..", "shared"}, rel...)...)
+}
+
+// Path returns <repo root>/../shared/<rel…>. When the directory is missing
+// the test fails in CI (CI set) and is skipped elsewhere.
+func Path(t testing.TB, rel ...string) string {
+	t.Helper()
+	p := filepath.Join(append([]string{RepoRoot(t), "..", "shared"}, rel...)...)
 	if _, err := os.Stat(p); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("shared test data missing in CI: %v", err)
