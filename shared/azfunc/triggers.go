@@ -70,9 +70,14 @@ func (a *App) EventHubBatch(name string, dt DataType, h event.BatchHandler) {
 		if err == nil {
 			return result{logs: []string{fmt.Sprintf("handled %d message(s)", len(msgs))}}
 		}
+		// A retry policy's last re-invocation is final: after it the trigger
+		// checkpoints whatever the outcome, so a transient failure then would
+		// lose the batch (contract §9).
+		tries, maxTries, retrying := retryState(req.Metadata)
+		final := retrying && maxTries >= 0 && tries >= maxTries
 		var be *event.BatchError
 		if !errors.As(err, &be) {
-			if !event.IsPermanent(err) && !finalAttempt(req.Metadata) {
+			if !event.IsPermanent(err) && !final {
 				return result{err: err}
 			}
 			// A whole-batch failure that no retry will fix, or the last
@@ -82,8 +87,8 @@ func (a *App) EventHubBatch(name string, dt DataType, h event.BatchHandler) {
 				be.Failed[i] = err
 			}
 		}
-		if finalAttempt(req.Metadata) {
-			be = exhaust(be, req.Metadata)
+		if final {
+			be = exhaust(be, tries+1)
 		}
 		var res result
 		var transient []error
@@ -226,22 +231,13 @@ func retryState(meta map[string]json.RawMessage) (count, maxCount int, ok bool) 
 	return rc.RetryCount, rc.MaxRetryCount, true
 }
 
-// finalAttempt reports whether this is the retry policy's last re-invocation:
-// after it the Event Hubs trigger checkpoints whatever the outcome, so a
-// transient failure now would lose the batch (contract §9).
-func finalAttempt(meta map[string]json.RawMessage) bool {
-	n, maxCount, ok := retryState(meta)
-	return ok && maxCount >= 0 && n >= maxCount
-}
-
 // exhaust turns the transient failures of a final attempt into permanent
 // ones, so they are dead-lettered instead of checkpointed away.
-func exhaust(be *event.BatchError, meta map[string]json.RawMessage) *event.BatchError {
-	n, _, _ := retryState(meta)
+func exhaust(be *event.BatchError, attempts int) *event.BatchError {
 	out := &event.BatchError{Failed: make(map[int]error, len(be.Failed))}
 	for i, err := range be.Failed {
 		if !event.IsPermanent(err) {
-			err = event.Permanent(fmt.Errorf("retries exhausted after %d attempts: %w", n+1, err))
+			err = event.Permanent(fmt.Errorf("retries exhausted after %d attempts: %w", attempts, err))
 		}
 		out.Failed[i] = err
 	}
